@@ -1,0 +1,175 @@
+// The management API's actions: body schema (zod) and the ControlPlane call each one makes.
+import { z } from 'zod';
+import { GatehouseError } from '../core/errors.js';
+import { type ControlPlane, DB_ENGINES, DB_USER_AUTH, type PasswordResult } from '../core/types.js';
+
+/** A validated call, ready to authorise (params) and run. */
+export interface PreparedCall {
+  params: Record<string, unknown>;
+  run(cp: ControlPlane): Promise<unknown>;
+}
+
+export interface ApiAction {
+  prepare(body: unknown): PreparedCall;
+}
+
+// RDS naming rules for DB instance identifiers (CreateDBInstance, DBInstanceIdentifier constraints).
+const identifier = z
+  .string()
+  .max(63, 'must be at most 63 characters')
+  .regex(
+    /^[A-Za-z](?:-?[A-Za-z0-9])*$/,
+    'must be letters, digits or hyphens, start with a letter, not end with a hyphen nor contain "--"',
+  );
+// PostgreSQL truncates identifiers at NAMEDATALEN-1 = 63 bytes; NUL cannot travel in the wire protocol.
+const username = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((s) => Buffer.byteLength(s) <= 63, 'must be at most 63 bytes')
+  .refine((s) => !s.includes('\0'), 'must not contain NUL');
+const password = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  .max(1024, 'must be at most 1024 characters')
+  .refine((s) => !s.includes('\0'), 'must not contain NUL');
+const backendUrl = z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgres://ADMIN[:PASSWORD]@HOST:PORT/DB');
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:5433')
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be 0-65535');
+// 30 days: a longer overlap defeats the point of rotating.
+const graceSeconds = z.number().int('must be a whole number of seconds').min(0).max(2_592_000);
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') return `unknown parameter ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${field} is required`;
+  if (field === '') return `request body: ${issue.message.replace(/^Invalid input: /, '')}`;
+  return `${field}: ${issue.message.replace(/^Invalid input: /, '')}`;
+}
+
+function action<S extends z.ZodType<Record<string, unknown>>>(
+  schema: S,
+  run: (cp: ControlPlane, input: z.infer<S>) => Promise<unknown>,
+): ApiAction {
+  return {
+    prepare(body) {
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        const reason = parsed.error.issues.map(formatIssue).join('; ');
+        throw new GatehouseError('GH_API_VALIDATION', { reason });
+      }
+      const input = parsed.data;
+      return { params: input, run: (cp) => run(cp, input) };
+    },
+  };
+}
+
+/** {DBUser, Password?}: the password appears only when Gatehouse generated it, and only in this response. */
+function withPassword(r: PasswordResult): Record<string, unknown> {
+  return r.generatedPassword === undefined ? { DBUser: r.user } : { DBUser: r.user, Password: r.generatedPassword };
+}
+
+const instanceRef = z.strictObject({ DBInstanceIdentifier: identifier });
+const userRef = z.strictObject({ DBInstanceIdentifier: identifier, Username: username });
+
+export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAction>([
+  [
+    'CreateDBInstance',
+    action(
+      z.strictObject({
+        DBInstanceIdentifier: identifier,
+        Engine: z.enum(DB_ENGINES),
+        BackendUrl: backendUrl,
+        Listen: listen,
+        ForceSsl: z.boolean().optional(),
+      }),
+      async (cp, i) => ({
+        DBInstance: await cp.createInstance({
+          identifier: i.DBInstanceIdentifier,
+          engine: i.Engine,
+          backendUrl: i.BackendUrl,
+          listen: i.Listen,
+          ...(i.ForceSsl !== undefined ? { forceSsl: i.ForceSsl } : {}),
+        }),
+      }),
+    ),
+  ],
+  [
+    'DescribeDBInstances',
+    action(z.strictObject({ DBInstanceIdentifier: identifier.optional() }), async (cp, i) => ({
+      DBInstances: await cp.describeInstances(i.DBInstanceIdentifier),
+    })),
+  ],
+  [
+    'ModifyDBInstance',
+    action(
+      z.strictObject({
+        DBInstanceIdentifier: identifier,
+        BackendUrl: backendUrl.optional(),
+        Listen: listen.optional(),
+        ForceSsl: z.boolean().optional(),
+      }),
+      async (cp, i) => ({
+        DBInstance: await cp.modifyInstance({
+          identifier: i.DBInstanceIdentifier,
+          ...(i.BackendUrl !== undefined ? { backendUrl: i.BackendUrl } : {}),
+          ...(i.Listen !== undefined ? { listen: i.Listen } : {}),
+          ...(i.ForceSsl !== undefined ? { forceSsl: i.ForceSsl } : {}),
+        }),
+      }),
+    ),
+  ],
+  [
+    'DeleteDBInstance',
+    action(instanceRef, async (cp, i) => ({ DBInstance: await cp.deleteInstance(i.DBInstanceIdentifier) })),
+  ],
+  [
+    'CreateDBUser',
+    action(
+      z.strictObject({
+        DBInstanceIdentifier: identifier,
+        Username: username,
+        Auth: z.enum(DB_USER_AUTH),
+        Password: password.optional(),
+      }),
+      async (cp, i) =>
+        withPassword(
+          await cp.createDbUser({
+            instance: i.DBInstanceIdentifier,
+            username: i.Username,
+            auth: i.Auth,
+            ...(i.Password !== undefined ? { password: i.Password } : {}),
+          }),
+        ),
+    ),
+  ],
+  [
+    'ListDBUsers',
+    action(instanceRef, async (cp, i) => ({ DBUsers: await cp.listDbUsers(i.DBInstanceIdentifier) })),
+  ],
+  [
+    'DeleteDBUser',
+    action(userRef, async (cp, i) => ({ DBUser: await cp.deleteDbUser(i.DBInstanceIdentifier, i.Username) })),
+  ],
+  [
+    'RotateDBUserPassword',
+    action(
+      z.strictObject({
+        DBInstanceIdentifier: identifier,
+        Username: username,
+        Password: password.optional(),
+        GraceSeconds: graceSeconds.default(0),
+      }),
+      async (cp, i) =>
+        withPassword(
+          await cp.rotatePassword({
+            instance: i.DBInstanceIdentifier,
+            username: i.Username,
+            graceSeconds: i.GraceSeconds,
+            ...(i.Password !== undefined ? { password: i.Password } : {}),
+          }),
+        ),
+    ),
+  ],
+]);

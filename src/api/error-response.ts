@@ -1,0 +1,41 @@
+// Turns any thrown value into the API's AWS-style error body, and logs it for the operator.
+import type { Logger } from '../core/logger.js';
+import { GatehouseError, toGatehouseError } from '../core/errors.js';
+
+export interface ApiErrorBody {
+  Error: { Code: string; GatehouseCode: string; Message: string; RequestId: string };
+}
+
+/** Fastify's own errors (body too large, bad framing) are client errors: report them as validation failures. */
+function fromFramework(e: unknown): GatehouseError | null {
+  if (!(e instanceof Error) || e instanceof GatehouseError) return null;
+  const { code, statusCode } = e as Error & { code?: string; statusCode?: number };
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new GatehouseError('GH_API_VALIDATION', { reason: 'request body exceeds the 1 MiB limit' });
+  }
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return new GatehouseError('GH_API_VALIDATION', { reason: e.message });
+  }
+  return null;
+}
+
+export function toApiError(
+  e: unknown,
+  requestId: string,
+  logger: Logger,
+): { status: number; body: ApiErrorBody } {
+  const err = fromFramework(e) ?? toGatehouseError(e);
+  err.requestId = requestId;
+  if (err.code === 'GH_INTERNAL') {
+    // The stack goes to the operator log only, under the id the client sees.
+    logger.error({ requestId, err: e }, 'management API internal error');
+  } else {
+    logger.info({ requestId, code: err.code, detail: err.detail }, 'management API call refused');
+  }
+  return {
+    status: err.spec.http,
+    body: {
+      Error: { Code: err.spec.awsCode, GatehouseCode: err.code, Message: err.clientMessage(), RequestId: requestId },
+    },
+  };
+}

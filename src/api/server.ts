@@ -1,0 +1,154 @@
+// The management API: HTTPS (fastify), every /v1/<Action> call SigV4-verified, authorised, then run.
+import Fastify, { type FastifyRequest } from 'fastify';
+import type { Clock } from '../core/clock.js';
+import { GatehouseError } from '../core/errors.js';
+import { newRequestId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { AccessKeyLookup, ControlPlane } from '../core/types.js';
+import { API_ACTIONS } from './actions.js';
+import { toApiError } from './error-response.js';
+import { verifySigV4 } from './sigv4-verify.js';
+
+/** SigV4 signing name of the JSON management API (the credential scope's service). */
+export const API_SIGNING_SERVICE = 'gatehouse';
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AuthorizeRequest {
+  principalArn: string;
+  accessKeyId: string;
+  action: string;
+  params: Record<string, unknown>;
+}
+
+/** Policy seam: throw a GatehouseError to deny. The default allows every valid active key. */
+export type Authorize = (request: AuthorizeRequest) => Promise<void> | void;
+
+export interface ApiServerOptions {
+  host: string;
+  port: number;
+  tls: { certPem: string; keyPem: string } | null;
+  controlPlane: ControlPlane;
+  keys: AccessKeyLookup;
+  region: string;
+  clock: Clock;
+  logger: Logger;
+  authorize?: Authorize;
+}
+
+export interface RunningApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** What the access log needs about a call; never the body (it may hold passwords). */
+interface CallInfo {
+  action?: string;
+  principalArn?: string;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function rawPathAndQuery(req: FastifyRequest): { path: string; query: Record<string, string | string[]> } {
+  const url = req.raw.url ?? '/';
+  const q = url.indexOf('?');
+  const query: Record<string, string | string[]> = {};
+  if (q !== -1) {
+    for (const [k, v] of new URLSearchParams(url.slice(q + 1))) {
+      const prev = query[k];
+      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+  }
+  return { path: q === -1 ? url : url.slice(0, q), query };
+}
+
+export async function startApiServer(o: ApiServerOptions): Promise<RunningApiServer> {
+  const authorize: Authorize = o.authorize ?? (() => undefined);
+  const calls = new WeakMap<FastifyRequest, CallInfo>();
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => newRequestId(),
+    https: o.tls ? { cert: o.tls.certPem, key: o.tls.keyPem } : null,
+  });
+
+  // The signature covers the exact bytes, so keep the body raw and parse JSON only after verifying it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-amzn-requestid', req.id);
+    const path = (req.raw.url ?? '').split('?')[0] ?? '';
+    // Registered here, not in the route, so calls refused before routing (body too large) are logged too.
+    if (path.startsWith('/v1/')) calls.set(req, { action: path.slice(4) });
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const info = calls.get(req);
+    if (!info) return;
+    o.logger.info(
+      { requestId: req.id, action: info.action, principal: info.principalArn, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'management API call',
+    );
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body } = toApiError(err, req.id, o.logger);
+    void reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const { status, body } = toApiError(
+      new GatehouseError('GH_API_UNKNOWN_ACTION', { action: `${req.method} ${req.url.split('?')[0]}` }),
+      req.id,
+      o.logger,
+    );
+    void reply.code(status).send(body);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.post<{ Params: { action: string } }>('/v1/:action', async (req) => {
+    const info: CallInfo = calls.get(req) ?? {};
+    calls.set(req, info);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const caller = await verifySigV4(
+      { method: req.method, ...rawPathAndQuery(req), headers: req.headers, body },
+      { keys: o.keys, service: API_SIGNING_SERVICE, region: o.region, clock: o.clock },
+    );
+    info.principalArn = caller.principalArn;
+    const handler = API_ACTIONS.get(req.params.action);
+    if (!handler) throw new GatehouseError('GH_API_UNKNOWN_ACTION', { action: req.params.action });
+    const call = handler.prepare(parseJson(body));
+    await authorize({ principalArn: caller.principalArn, accessKeyId: caller.accessKeyId, action: req.params.action, params: call.params });
+    return call.run(o.controlPlane);
+  });
+
+  try {
+    await app.listen({ host: o.host, port: o.port });
+  } catch (e) {
+    await app.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new GatehouseError('GH_PORT_IN_USE', { host: o.host, port: o.port, flag: '--api-port' }, { cause: e });
+    }
+    throw e;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : o.port;
+  return {
+    url: `${o.tls ? 'https' : 'http'}://${urlHost(o.host)}:${port}`,
+    port,
+    close: () => app.close(),
+  };
+}
+
+/** An empty body means "no parameters"; anything else must be a JSON document. */
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new GatehouseError('GH_API_VALIDATION', { reason: 'request body is not valid JSON' });
+  }
+}

@@ -1,0 +1,74 @@
+// `gatehouse rds …`: DB instances, with the AWS CLI's command and flag names.
+import { type Command, Option } from 'commander';
+import { DB_ENGINES } from '../core/types.js';
+import { type CliIo, callAndPrint } from './context.js';
+
+interface InstanceFlags {
+  dbInstanceIdentifier: string;
+  engine?: string;
+  backendUrl?: string;
+  listen?: string;
+  forceSsl?: boolean;
+}
+
+/** Only the flags given: an omitted flag leaves the setting to the gateway's default (or unchanged). */
+function instanceParams(f: InstanceFlags): Record<string, unknown> {
+  return {
+    DBInstanceIdentifier: f.dbInstanceIdentifier,
+    ...(f.engine !== undefined ? { Engine: f.engine } : {}),
+    ...(f.backendUrl !== undefined ? { BackendUrl: f.backendUrl } : {}),
+    ...(f.listen !== undefined ? { Listen: f.listen } : {}),
+    ...(f.forceSsl !== undefined ? { ForceSsl: f.forceSsl } : {}),
+  };
+}
+
+const BACKEND_URL_HELP = 'admin connection to the real database: postgres://ADMIN[:PASSWORD]@HOST:PORT/DB[?sslmode=…]';
+
+export function registerRds(program: Command, io: CliIo): void {
+  const rds = program.command('rds').description('manage DB instances (Amazon RDS-style)');
+
+  rds
+    .command('create-db-instance')
+    .description('register a backend database behind a new Gatehouse listener')
+    .requiredOption('--db-instance-identifier <name>', 'instance name (letters, digits, hyphens)')
+    .addOption(new Option('--engine <engine>', 'database engine').choices(DB_ENGINES).makeOptionMandatory())
+    .requiredOption('--backend-url <url>', BACKEND_URL_HELP)
+    .requiredOption('--listen <host:port>', 'address clients connect to, e.g. 127.0.0.1:5433')
+    .option('--force-ssl', 'refuse clients that do not use TLS')
+    .option('--no-force-ssl', 'accept clients without TLS')
+    .action((f: InstanceFlags, cmd: Command) => callAndPrint(cmd, io, 'CreateDBInstance', instanceParams(f)));
+
+  rds
+    .command('describe-db-instances')
+    .description('show one instance, or all')
+    .option('--db-instance-identifier <name>', 'only this instance')
+    .action((f: Partial<InstanceFlags>, cmd: Command) =>
+      callAndPrint(
+        cmd,
+        io,
+        'DescribeDBInstances',
+        f.dbInstanceIdentifier !== undefined ? { DBInstanceIdentifier: f.dbInstanceIdentifier } : {},
+      ),
+    );
+
+  rds
+    .command('modify-db-instance')
+    .description('change the backend, listen address or TLS requirement of an instance')
+    .requiredOption('--db-instance-identifier <name>', 'instance name')
+    .option('--backend-url <url>', BACKEND_URL_HELP)
+    .option('--listen <host:port>', 'new listen address')
+    .option('--force-ssl', 'refuse clients that do not use TLS')
+    .option('--no-force-ssl', 'accept clients without TLS')
+    .action((f: InstanceFlags, cmd: Command) => callAndPrint(cmd, io, 'ModifyDBInstance', instanceParams(f)));
+
+  rds
+    .command('delete-db-instance')
+    .description('stop listening for an instance and forget it (the backend database is not touched)')
+    .requiredOption('--db-instance-identifier <name>', 'instance name')
+    .action((f: InstanceFlags, cmd: Command) =>
+      callAndPrint(cmd, io, 'DeleteDBInstance', { DBInstanceIdentifier: f.dbInstanceIdentifier }),
+    );
+
+  // `generate-db-auth-token --hostname H --port P --username U [--region R]` (IAM database tokens) is
+  // registered here by the IAM-token issue; it signs locally and makes no API call.
+}

@@ -1,0 +1,32 @@
+// `gatehouse up`: a complete local gateway (embedded PostgreSQL, demo instance, admin key, TLS) in one command.
+import type { Command } from 'commander';
+import { resolveDataDir } from '../core/data-dir.js';
+import { type CliIo, globalsOf } from './context.js';
+import { parsePort } from './duration.js';
+import { closeOnSignal } from './shutdown.js';
+
+interface UpFlags {
+  host: string;
+  pgPort: number;
+  apiPort: number;
+}
+
+export function registerUp(program: Command, io: CliIo): void {
+  program
+    .command('up')
+    .description('start a local gateway with an embedded PostgreSQL, a demo instance and an admin key')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--pg-port <port>', 'PostgreSQL listener port (0 = any free port)', parsePort, 5433)
+    .option('--api-port <port>', 'management API port (0 = any free port)', parsePort, 8433)
+    .action(async (f: UpFlags, cmd: Command) => {
+      const { runUp } = await io.loadGateway();
+      const gateway = await runUp({
+        dataDir: resolveDataDir(globalsOf(cmd).dataDir, io.env),
+        host: f.host,
+        pgPort: f.pgPort,
+        apiPort: f.apiPort,
+        out: io.stdout,
+      });
+      await closeOnSignal(gateway, io);
+    });
+}

@@ -1,0 +1,60 @@
+// Configuration schema (validated once at start; every error names the field).
+import { z } from 'zod';
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:5433')
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be 0-65535');
+
+export const configSchema = z
+  .object({
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS-style region such as us-east-1')
+      .default('us-east-1'),
+    dataDir: z.string().min(1).optional(),
+    store: z.object({ url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL') }).strict(),
+    masterKeyFile: z.string().min(1).optional(),
+    tls: z
+      .object({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    api: z.object({ listen: hostPort.default('127.0.0.1:8433') }).strict().default({ listen: '127.0.0.1:8433' }),
+    listener: z
+      .object({
+        authTimeoutSeconds: z.number().positive().max(600).default(10),
+        maxStartupPacketBytes: z.number().int().min(64).max(1_000_000).default(10_000),
+        maxAuthMessageBytes: z.number().int().min(1024).max(1_000_000).default(65_535),
+        maxPendingConnections: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .default({
+        authTimeoutSeconds: 10,
+        maxStartupPacketBytes: 10_000,
+        maxAuthMessageBytes: 65_535,
+        maxPendingConnections: 1000,
+      }),
+    backend: z
+      .object({ connectTimeoutSeconds: z.number().positive().max(120).default(5) })
+      .strict()
+      .default({ connectTimeoutSeconds: 5 }),
+    scram: z
+      .object({ iterations: z.number().int().min(4096).max(100_000).default(4096) })
+      .strict()
+      .default({ iterations: 4096 }),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type GatehouseConfig = z.infer<typeof configSchema>;
+export type ListenerLimits = GatehouseConfig['listener'];
+
+export function parseHostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  const host = s.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(s.slice(i + 1)) };
+}
+
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,69 @@
+// Access keys: the bootstrap admin key and the lookup the API's SigV4 check uses.
+import { newAccessKeyId, newSecretAccessKey } from '../core/ids.js';
+import type { SecretBox } from '../core/secret-box.js';
+import type { AccessKeyLookup } from '../core/types.js';
+import { findAccessKeyRow, insertAccessKey } from '../store/access-keys-repo.js';
+import type { Store } from '../store/pool.js';
+import type { Account } from './context.js';
+
+const AAD = (accessKeyId: string) => `access-key:${accessKeyId}`;
+
+export function createAccessKeyLookup(store: Store, box: SecretBox): AccessKeyLookup {
+  return {
+    async findAccessKey(accessKeyId) {
+      const row = await findAccessKeyRow(store.pool, accessKeyId);
+      if (!row) return null;
+      return {
+        accessKeyId: row.accessKeyId,
+        secretAccessKey: box.open(row.secret, AAD(accessKeyId)).toString('utf8'),
+        status: row.status,
+        principalArn: row.principalArn,
+      };
+    },
+  };
+}
+
+export function adminArn(account: Account): string {
+  return `arn:aws:iam::${account.accountId}:user/admin`;
+}
+
+/**
+ * Create the bootstrap admin key when the deployment has none (first start). Returns the pair only when
+ * it was created now: its secret is shown once, to whoever started the gateway.
+ */
+export async function bootstrapAdminKey(
+  store: Store,
+  box: SecretBox,
+  account: Account,
+): Promise<{ accessKeyId: string; secretAccessKey: string } | null> {
+  return store.withTransaction(async (tx) => {
+    await tx.query('LOCK TABLE gh_access_keys IN EXCLUSIVE MODE'); // two nodes starting together make one key
+    const any = await tx.query('SELECT 1 FROM gh_access_keys LIMIT 1');
+    if (any.rowCount) return null;
+    const accessKeyId = newAccessKeyId('AKIA');
+    const secretAccessKey = newSecretAccessKey();
+    await insertAccessKey(tx, {
+      accessKeyId,
+      principalArn: adminArn(account),
+      secret: box.seal(secretAccessKey, AAD(accessKeyId)),
+      status: 'Active',
+    });
+    return { accessKeyId, secretAccessKey };
+  });
+}
+
+/** The admin's first active key, unsealed (used by `up` to rewrite a lost local credentials file). */
+export async function adminKeyPair(
+  store: Store,
+  box: SecretBox,
+  account: Account,
+): Promise<{ accessKeyId: string; secretAccessKey: string } | null> {
+  const res = await store.pool.query(
+    "SELECT access_key_id FROM gh_access_keys WHERE principal_arn = $1 AND status = 'Active' ORDER BY created_at LIMIT 1",
+    [adminArn(account)],
+  );
+  const id = res.rows[0]?.access_key_id as string | undefined;
+  if (!id) return null;
+  const key = await createAccessKeyLookup(store, box).findAccessKey(id);
+  return key && { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+}

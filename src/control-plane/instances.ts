@@ -1,0 +1,116 @@
+// Instance lifecycle: register a backend behind a gateway listener, describe, modify, delete.
+import { parseHostPort } from '../config/schema.js';
+import { GatehouseError } from '../core/errors.js';
+import { newDbiResourceId } from '../core/ids.js';
+import type { CreateInstanceInput, InstanceView, ModifyInstanceInput } from '../core/types.js';
+import { connectAdmin } from '../provisioning/backend-roles.js';
+import { parseBackendUrl, redactBackendUrl } from '../provisioning/backend-url.js';
+import {
+  deleteInstanceRow,
+  findInstance,
+  findInstanceByListen,
+  insertInstance,
+  listInstances,
+  updateInstance,
+} from '../store/instances-repo.js';
+import type { ControlContext } from './context.js';
+import { toInstanceView } from './views.js';
+
+// RDS identifier rules: 1-63 letters, digits or hyphens; first a letter; no trailing or double hyphen.
+const IDENTIFIER = /^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}$/;
+
+function validation(reason: string): GatehouseError {
+  return new GatehouseError('GH_API_VALIDATION', { reason });
+}
+
+export function checkIdentifier(identifier: string): void {
+  if (!IDENTIFIER.test(identifier) || identifier.endsWith('-')) {
+    throw validation(
+      'DBInstanceIdentifier must be 1-63 letters, digits or hyphens, start with a letter, and not end with or contain two consecutive hyphens',
+    );
+  }
+}
+
+function checkListen(listen: string): { host: string; port: number } {
+  if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(listen)) throw validation('Listen must be HOST:PORT');
+  const hp = parseHostPort(listen);
+  if (hp.port < 1 || hp.port > 65535) throw validation('Listen port must be 1-65535');
+  return hp;
+}
+
+async function checkListenFree(ctx: ControlContext, host: string, port: number, self?: string): Promise<void> {
+  const other = await findInstanceByListen(ctx.store.pool, host, port);
+  if (other && other.identifier !== self) {
+    throw new GatehouseError('GH_LISTEN_ADDRESS_IN_USE', { address: `${host}:${port}`, instance: other.identifier });
+  }
+}
+
+/** Prove the admin URL works before storing it, so a typo fails now and not at the first login. */
+async function checkBackend(identifier: string, backendUrl: string): Promise<void> {
+  const admin = await connectAdmin(identifier, parseBackendUrl(backendUrl));
+  await admin.close();
+}
+
+export async function createInstance(ctx: ControlContext, input: CreateInstanceInput): Promise<InstanceView> {
+  checkIdentifier(input.identifier);
+  if (input.engine !== 'postgres') throw validation('Engine must be postgres');
+  const target = parseBackendUrl(input.backendUrl);
+  const { host, port } = checkListen(input.listen);
+  if (await findInstance(ctx.store.pool, input.identifier)) {
+    throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: input.identifier });
+  }
+  await checkListenFree(ctx, host, port);
+  await checkBackend(input.identifier, input.backendUrl);
+  const row = await insertInstance(ctx.store.pool, {
+    identifier: input.identifier,
+    engine: input.engine,
+    dbiResourceId: newDbiResourceId(),
+    backendUrl: redactBackendUrl(input.backendUrl),
+    backendPassword: target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier),
+    listenHost: host,
+    listenPort: port,
+    forceSsl: input.forceSsl ?? false,
+    iamAuth: false,
+  }).catch((e: { code?: string }) => {
+    if (e.code === '23505') throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: input.identifier });
+    throw e;
+  });
+  await ctx.notifyChange('instances');
+  return toInstanceView(ctx.account, row);
+}
+
+export async function describeInstances(ctx: ControlContext, identifier?: string): Promise<InstanceView[]> {
+  if (identifier === undefined) return (await listInstances(ctx.store.pool)).map((r) => toInstanceView(ctx.account, r));
+  const row = await findInstance(ctx.store.pool, identifier);
+  if (!row) throw new GatehouseError('GH_INSTANCE_NOT_FOUND', { instance: identifier });
+  return [toInstanceView(ctx.account, row)];
+}
+
+export async function modifyInstance(ctx: ControlContext, input: ModifyInstanceInput): Promise<InstanceView> {
+  const current = await findInstance(ctx.store.pool, input.identifier);
+  if (!current) throw new GatehouseError('GH_INSTANCE_NOT_FOUND', { instance: input.identifier });
+  const listen = input.listen === undefined ? undefined : checkListen(input.listen);
+  if (listen) await checkListenFree(ctx, listen.host, listen.port, input.identifier);
+  let backendPassword: Buffer | null | undefined;
+  if (input.backendUrl !== undefined) {
+    const target = parseBackendUrl(input.backendUrl);
+    await checkBackend(input.identifier, input.backendUrl);
+    backendPassword = target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier);
+  }
+  const row = await updateInstance(ctx.store.pool, input.identifier, {
+    ...(input.backendUrl !== undefined ? { backendUrl: redactBackendUrl(input.backendUrl), backendPassword } : {}),
+    ...(listen ? { listenHost: listen.host, listenPort: listen.port } : {}),
+    ...(input.forceSsl !== undefined ? { forceSsl: input.forceSsl } : {}),
+  });
+  if (!row) throw new GatehouseError('GH_INSTANCE_NOT_FOUND', { instance: input.identifier });
+  await ctx.notifyChange('instances');
+  return toInstanceView(ctx.account, row);
+}
+
+/** Deregister the instance; backend roles are left in place (the database is not Gatehouse's to empty). */
+export async function deleteInstance(ctx: ControlContext, identifier: string): Promise<InstanceView> {
+  const row = await deleteInstanceRow(ctx.store.pool, identifier);
+  if (!row) throw new GatehouseError('GH_INSTANCE_NOT_FOUND', { instance: identifier });
+  await ctx.notifyChange('instances');
+  return toInstanceView(ctx.account, row);
+}

@@ -1,0 +1,39 @@
+// Row -> API view mapping (RDS field names).
+import { formatHostPort } from '../config/schema.js';
+import type { DbUserView, InstanceView } from '../core/types.js';
+import type { DbUserRow, PasswordRow } from '../store/db-users-repo.js';
+import type { InstanceRow } from '../store/instances-repo.js';
+import type { Account } from './context.js';
+
+export function instanceArn(account: Account, identifier: string): string {
+  return `arn:aws:rds:${account.region}:${account.accountId}:db:${identifier}`;
+}
+
+export function toInstanceView(account: Account, row: InstanceRow): InstanceView {
+  return {
+    DBInstanceIdentifier: row.identifier,
+    Engine: row.engine,
+    DbiResourceId: row.dbiResourceId,
+    DBInstanceArn: instanceArn(account, row.identifier),
+    Endpoint: { Address: row.listenHost, Port: row.listenPort },
+    BackendUrl: row.backendUrl,
+    ForceSsl: row.forceSsl,
+    IAMDatabaseAuthenticationEnabled: row.iamAuth,
+    InstanceCreateTime: row.createdAt.toISOString(),
+  };
+}
+
+export function toDbUserView(instance: InstanceRow, user: DbUserRow, passwords: PasswordRow[] = []): DbUserView {
+  const previous = passwords.filter((p) => p.validUntil !== null).map((p) => (p.validUntil as Date).getTime());
+  const view: DbUserView = {
+    DBInstanceIdentifier: instance.identifier,
+    Username: user.username,
+    Auth: user.auth,
+    CreateTime: user.createdAt.toISOString(),
+  };
+  return previous.length ? { ...view, PreviousPasswordValidUntil: new Date(Math.max(...previous)).toISOString() } : view;
+}
+
+export function endpointOf(row: InstanceRow): string {
+  return formatHostPort(row.listenHost, row.listenPort);
+}

@@ -1,0 +1,321 @@
+// The registry of stable error codes. Every refusal Gatehouse emits comes from here; docs/errors.md
+// lists each code and a test keeps the two in step.
+
+export interface ErrorSpec {
+  /** SQLSTATE sent to PostgreSQL clients. */
+  readonly sqlstate: string;
+  /** HTTP status for the management API. */
+  readonly http: number;
+  /** AWS-style error code name for API responses. */
+  readonly awsCode: string;
+  /** Client-safe message template; `{name}` placeholders are filled from params. */
+  readonly message: string;
+  /** What it means for an operator (docs/errors.md). */
+  readonly description: string;
+}
+
+function spec(sqlstate: string, http: number, awsCode: string, message: string, description: string): ErrorSpec {
+  return { sqlstate, http, awsCode, message, description };
+}
+
+export const ERRORS = {
+  // --- client authentication (PostgreSQL wire) ---
+  GH_AUTH_FAILED: spec(
+    '28P01',
+    401,
+    'AuthFailure',
+    'password authentication failed for user "{user}"',
+    'Wrong password, unknown user, or a password past its rotation grace period. The client is never told which; the operator log and audit event carry the reason under the same request id.',
+  ),
+  GH_AUTH_METHOD_MISMATCH: spec(
+    '28000',
+    401,
+    'AuthFailure',
+    'authentication method mismatch for user "{user}": {reason}',
+    'The client answered with a different authentication method or SASL mechanism than the one the server asked for.',
+  ),
+  GH_SCRAM_CHANNEL_BINDING: spec(
+    '28000',
+    401,
+    'AuthFailure',
+    'SCRAM channel binding check failed',
+    'The client sent channel-binding data that does not match this TLS connection, or claimed the server does not support channel binding when it does (a downgrade attempt).',
+  ),
+  GH_SSL_REQUIRED: spec(
+    '28000',
+    403,
+    'AccessDenied',
+    'instance "{instance}" requires TLS: connect with sslmode=require (or verify-full with the Gatehouse CA)',
+    'The instance has force_ssl set and the client sent its startup message in plaintext.',
+  ),
+  GH_NO_USER: spec(
+    '28000',
+    400,
+    'ValidationError',
+    'no PostgreSQL user name specified in startup packet',
+    'The StartupMessage had no "user" parameter.',
+  ),
+  // --- protocol ---
+  GH_PROTOCOL_VIOLATION: spec(
+    '08P01',
+    400,
+    'ValidationError',
+    'protocol violation: {reason}',
+    'The client sent a message that is malformed or not allowed at this point of the exchange.',
+  ),
+  GH_PACKET_TOO_LARGE: spec(
+    '08P01',
+    400,
+    'ValidationError',
+    'message too large: {size} bytes exceeds the {limit}-byte limit before authentication',
+    'A pre-authentication message was larger than the cap (startup 10000 bytes, auth messages 65535 bytes).',
+  ),
+  GH_STARTUP_TIMEOUT: spec(
+    '08P01',
+    408,
+    'RequestTimeout',
+    'authentication timed out: the client did not complete the handshake within {seconds} seconds',
+    'The pre-authentication deadline (listener.authTimeoutSeconds) expired, e.g. a slow-drip or stalled client.',
+  ),
+  GH_UNENCRYPTED_AFTER_SSL: spec(
+    '08P01',
+    400,
+    'ValidationError',
+    'received unencrypted data after SSL request',
+    'Bytes arrived after the SSLRequest before the TLS handshake (buffer stuffing, CVE-2021-23214). The connection is closed.',
+  ),
+  GH_UNSUPPORTED_PROTOCOL: spec(
+    '0A000',
+    400,
+    'ValidationError',
+    'unsupported frontend protocol {major}.{minor}: server supports 3.0 to 3.2',
+    'The client asked for a protocol major version other than 3 (e.g. the obsolete version 2).',
+  ),
+  GH_TLS_UNAVAILABLE: spec(
+    '08P01',
+    400,
+    'ValidationError',
+    'TLS is not configured on this listener',
+    'The client tried direct TLS on a listener that has no certificate.',
+  ),
+  // --- backend ---
+  GH_BACKEND_UNREACHABLE: spec(
+    '08006',
+    502,
+    'ServiceUnavailable',
+    'could not connect to the backend of instance "{instance}"',
+    'The backend database did not accept a TCP/TLS connection within the connect timeout. Check that it is running and that backend-url is right.',
+  ),
+  GH_BACKEND_REFUSED: spec(
+    '57P03',
+    503,
+    'ServiceUnavailable',
+    'the backend of instance "{instance}" refused the connection',
+    'The backend answered but refused Gatehouse (for example its own authentication failed, it is starting up or out of connection slots). The operator log has the backend message.',
+  ),
+  GH_SHUTTING_DOWN: spec(
+    '57P01',
+    503,
+    'ServiceUnavailable',
+    'Gatehouse is shutting down',
+    'The gateway is stopping; clients should reconnect to another node.',
+  ),
+  GH_TOO_MANY_CONNECTIONS: spec(
+    '53300',
+    429,
+    'Throttling',
+    'too many connections in authentication on this listener',
+    'More clients are in the pre-authentication phase than listener.maxPendingConnections allows.',
+  ),
+  GH_INTERNAL: spec(
+    'XX000',
+    500,
+    'InternalFailure',
+    'internal error',
+    'An unexpected error. The operator log has the stack under the request id.',
+  ),
+  // --- management API ---
+  GH_API_MISSING_AUTH: spec(
+    '28000',
+    403,
+    'MissingAuthenticationToken',
+    'request is not signed: sign it with AWS Signature Version 4 using a Gatehouse access key',
+    'The API request had no SigV4 Authorization header or X-Amz-Signature query parameter.',
+  ),
+  GH_API_INVALID_KEY: spec(
+    '28000',
+    403,
+    'InvalidClientTokenId',
+    'the access key id {accessKeyId} is not valid',
+    'No active access key with that id exists.',
+  ),
+  GH_API_SIGNATURE_MISMATCH: spec(
+    '28000',
+    403,
+    'SignatureDoesNotMatch',
+    'the request signature we calculated does not match the signature you provided: check your secret access key and signing method',
+    'The SigV4 signature did not verify with the stored secret of that key.',
+  ),
+  GH_API_REQUEST_EXPIRED: spec(
+    '28000',
+    403,
+    'RequestExpired',
+    'request has expired: its signing time {signedAt} is more than 5 minutes from server time {serverTime}',
+    'The request signing date is outside the allowed clock skew.',
+  ),
+  GH_API_VALIDATION: spec(
+    '22023',
+    400,
+    'ValidationError',
+    '{reason}',
+    'A parameter of a management call was missing or invalid.',
+  ),
+  GH_API_UNKNOWN_ACTION: spec(
+    '42883',
+    400,
+    'InvalidAction',
+    'unknown action {action}',
+    'The API action is not implemented.',
+  ),
+  GH_INSTANCE_NOT_FOUND: spec(
+    '42704',
+    404,
+    'DBInstanceNotFound',
+    'DB instance {instance} not found',
+    'No instance with that identifier is registered.',
+  ),
+  GH_INSTANCE_EXISTS: spec(
+    '42710',
+    409,
+    'DBInstanceAlreadyExists',
+    'DB instance {instance} already exists',
+    'An instance with that identifier is already registered.',
+  ),
+  GH_DB_USER_NOT_FOUND: spec(
+    '42704',
+    404,
+    'DBUserNotFound',
+    'database user {user} not found on instance {instance}',
+    'No Gatehouse-managed database user with that name exists on the instance.',
+  ),
+  GH_DB_USER_EXISTS: spec(
+    '42710',
+    409,
+    'DBUserAlreadyExists',
+    'database user {user} already exists on instance {instance}',
+    'The user is already managed by Gatehouse on that instance.',
+  ),
+  GH_LISTEN_ADDRESS_IN_USE: spec(
+    '42710',
+    409,
+    'InvalidParameterCombination',
+    'listen address {address} is already used by instance {instance}',
+    'Two instances cannot share one listener address.',
+  ),
+  GH_BACKEND_PROVISION_FAILED: spec(
+    '58000',
+    502,
+    'ProvisioningFailed',
+    'could not provision the backend of instance {instance}: {reason}',
+    'Gatehouse could not create, alter or drop a role on the backend with the instance admin connection.',
+  ),
+  // --- start-up / configuration ---
+  GH_CONFIG_INVALID: spec(
+    'F0000',
+    500,
+    'InvalidConfiguration',
+    'invalid configuration: {reason}',
+    'The configuration file or environment failed validation; the message names the field.',
+  ),
+  GH_MASTER_KEY_MISSING: spec(
+    'F0000',
+    500,
+    'InvalidConfiguration',
+    'no master key: set GATEHOUSE_MASTER_KEY or masterKeyFile ({path} does not exist)',
+    'The store holds encrypted secrets but no master key was provided. Nothing was changed.',
+  ),
+  GH_MASTER_KEY_WRONG: spec(
+    'F0000',
+    500,
+    'InvalidConfiguration',
+    'the master key does not match this store (key id {keyId} expected, got {actualKeyId})',
+    'The master key given is not the one the store was initialised with. Nothing was changed.',
+  ),
+  GH_MASTER_KEY_INVALID: spec(
+    'F0000',
+    500,
+    'InvalidConfiguration',
+    'the master key must be 32 bytes, base64 or hex encoded ({reason})',
+    'GATEHOUSE_MASTER_KEY or the key file is malformed.',
+  ),
+  GH_PORT_IN_USE: spec(
+    'F0000',
+    500,
+    'InvalidConfiguration',
+    'port {port} on {host} is already in use: choose another with {flag}',
+    'A listener could not bind because the address is taken.',
+  ),
+  GH_STORE_UNAVAILABLE: spec(
+    '08006',
+    503,
+    'ServiceUnavailable',
+    'cannot reach the state store: {reason}',
+    'The PostgreSQL state store (store.url or the embedded PostgreSQL) is unreachable.',
+  ),
+  GH_CLI_NOT_RUNNING: spec(
+    '08006',
+    503,
+    'ServiceUnavailable',
+    'cannot reach the Gatehouse management API at {endpoint}: is `gatehouse up` (or serve) running?',
+    'The CLI could not connect to the management API.',
+  ),
+  GH_CLI_NO_CREDENTIALS: spec(
+    '28000',
+    403,
+    'MissingAuthenticationToken',
+    'no credentials for profile "{profile}" in {path}',
+    'The CLI found no access key: run `gatehouse up` once, or set GATEHOUSE_ACCESS_KEY_ID / GATEHOUSE_SECRET_ACCESS_KEY.',
+  ),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+export type ErrorParams = Record<string, string | number>;
+
+function render(template: string, params: ErrorParams): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+}
+
+/** A refusal with a stable code. `detail` is operator-only and never sent to clients. */
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+  readonly params: ErrorParams;
+  readonly detail: string | undefined;
+  requestId: string | undefined;
+
+  constructor(code: ErrorCode, params: ErrorParams = {}, options: { detail?: string; cause?: unknown } = {}) {
+    super(render(ERRORS[code].message, params), { cause: options.cause });
+    this.name = 'GatehouseError';
+    this.code = code;
+    this.params = params;
+    this.detail = options.detail;
+  }
+
+  get spec(): ErrorSpec {
+    return ERRORS[this.code];
+  }
+
+  /** Message for the client, with the request id appended when known. */
+  clientMessage(): string {
+    return this.requestId ? `${this.message} (request id ${this.requestId})` : this.message;
+  }
+}
+
+export function isGatehouseError(e: unknown): e is GatehouseError {
+  return e instanceof GatehouseError;
+}
+
+/** Wrap any thrown value as a GatehouseError (GH_INTERNAL unless it already is one). */
+export function toGatehouseError(e: unknown): GatehouseError {
+  if (e instanceof GatehouseError) return e;
+  return new GatehouseError('GH_INTERNAL', {}, { detail: e instanceof Error ? e.message : String(e), cause: e });
+}

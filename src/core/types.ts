@@ -1,0 +1,94 @@
+// Shared shapes between the control plane (store-backed operations) and its callers (API, CLI, up).
+
+export const DB_ENGINES = ['postgres'] as const;
+export type DbEngine = (typeof DB_ENGINES)[number];
+
+export const DB_USER_AUTH = ['password'] as const;
+export type DbUserAuth = (typeof DB_USER_AUTH)[number];
+
+/** What the API returns for an instance (mirrors RDS DescribeDBInstances field names). */
+export interface InstanceView {
+  DBInstanceIdentifier: string;
+  Engine: DbEngine;
+  DbiResourceId: string;
+  DBInstanceArn: string;
+  Endpoint: { Address: string; Port: number };
+  /** Backend URL with any password removed. */
+  BackendUrl: string;
+  ForceSsl: boolean;
+  IAMDatabaseAuthenticationEnabled: boolean;
+  InstanceCreateTime: string;
+}
+
+export interface DbUserView {
+  DBInstanceIdentifier: string;
+  Username: string;
+  Auth: DbUserAuth;
+  CreateTime: string;
+  /** When the previous password stops working, during a rotation grace period. */
+  PreviousPasswordValidUntil?: string;
+}
+
+export interface CreateInstanceInput {
+  identifier: string;
+  engine: DbEngine;
+  /** postgres://ADMIN[:PASSWORD]@HOST:PORT/DB — the admin connection used for provisioning. */
+  backendUrl: string;
+  /** host:port the gateway listens on for this instance. */
+  listen: string;
+  forceSsl?: boolean;
+}
+
+export interface ModifyInstanceInput {
+  identifier: string;
+  backendUrl?: string;
+  listen?: string;
+  forceSsl?: boolean;
+}
+
+export interface CreateDbUserInput {
+  instance: string;
+  username: string;
+  auth: DbUserAuth;
+  /** Omitted: a password is generated and returned once. */
+  password?: string;
+}
+
+export interface RotatePasswordInput {
+  instance: string;
+  username: string;
+  password?: string;
+  /** How long the previous password keeps working (0 = not at all). */
+  graceSeconds: number;
+}
+
+export interface PasswordResult {
+  user: DbUserView;
+  /** Present only when Gatehouse generated the password; shown once. */
+  generatedPassword?: string;
+}
+
+/** Store-backed management operations; the API authorises and then calls these. */
+export interface ControlPlane {
+  createInstance(input: CreateInstanceInput): Promise<InstanceView>;
+  describeInstances(identifier?: string): Promise<InstanceView[]>;
+  modifyInstance(input: ModifyInstanceInput): Promise<InstanceView>;
+  deleteInstance(identifier: string): Promise<InstanceView>;
+  createDbUser(input: CreateDbUserInput): Promise<PasswordResult>;
+  listDbUsers(instance: string): Promise<DbUserView[]>;
+  deleteDbUser(instance: string, username: string): Promise<DbUserView>;
+  rotatePassword(input: RotatePasswordInput): Promise<PasswordResult>;
+}
+
+/** An access key as the API's signature check needs it. */
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  secretAccessKey: string;
+  status: 'Active' | 'Inactive';
+  /** ARN of the owning principal, e.g. arn:aws:iam::123456789012:user/admin */
+  principalArn: string;
+}
+
+export interface AccessKeyLookup {
+  findAccessKey(accessKeyId: string): Promise<AccessKeyRecord | null>;
+}

@@ -1,0 +1,53 @@
+// Cross-node change propagation: NOTIFY on every write, LISTEN on a dedicated connection, reconnect on loss.
+import pg from 'pg';
+import { CHANGE_CHANNEL, type ChangeTopic } from './control-plane/context.js';
+import type { Logger } from './core/logger.js';
+import type { Store } from './store/pool.js';
+
+export interface ChangeFeed {
+  close(): Promise<void>;
+}
+
+export async function notifyChange(store: Store, topic: ChangeTopic): Promise<void> {
+  await store.pool.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, topic]);
+}
+
+export async function listenForChanges(
+  storeUrl: string,
+  logger: Logger,
+  onChange: (topic: string) => void,
+): Promise<ChangeFeed> {
+  let closed = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | undefined;
+
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: storeUrl, application_name: 'gatehouse-listen' });
+    c.on('notification', (n) => onChange(n.payload ?? ''));
+    c.on('error', (e) => {
+      logger.warn({ err: e }, 'change feed connection lost; reconnecting');
+      c.end().catch(() => {});
+      if (client === c) client = null;
+      schedule();
+    });
+    await c.connect();
+    await c.query(`LISTEN ${CHANGE_CHANNEL}`);
+    client = c;
+    onChange('resync'); // anything missed while disconnected
+  };
+  const schedule = () => {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().catch(() => schedule());
+    }, 1000);
+  };
+  await connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => {});
+    },
+  };
+}

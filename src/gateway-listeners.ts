@@ -1,0 +1,93 @@
+// Keeps one engine listener per registered instance in step with the store (start, update, move, stop).
+import type { Logger } from './core/logger.js';
+import type { SecretBox } from './core/secret-box.js';
+import type { Engine, EngineListener } from './engines/registry.js';
+import type { PgInstance } from './engines/postgres/types.js';
+import { backendTargetOf } from './control-plane/backend-target.js';
+import { listInstances, type InstanceRow } from './store/instances-repo.js';
+import type { Store } from './store/pool.js';
+
+export interface ListenerFailure {
+  readonly instance: string;
+  readonly error: Error;
+}
+
+export interface ListenerSet {
+  reconcile(): Promise<ListenerFailure[]>;
+  get(identifier: string): EngineListener | undefined;
+  close(): Promise<void>;
+}
+
+function toPgInstance(box: SecretBox, row: InstanceRow): PgInstance {
+  const { host, port, sslMode, sslRootCert } = backendTargetOf(box, row);
+  return {
+    identifier: row.identifier,
+    dbiResourceId: row.dbiResourceId,
+    forceSsl: row.forceSsl,
+    backend: { host, port, sslMode, sslRootCert },
+  };
+}
+
+export function createListenerSet(
+  store: Store,
+  box: SecretBox,
+  engine: Engine,
+  logger: Logger,
+  flagFor: (identifier: string) => string | undefined,
+): ListenerSet {
+  const running = new Map<string, { listener: EngineListener; host: string; port: number }>();
+  let chain: Promise<ListenerFailure[]> = Promise.resolve([]);
+
+  async function reconcileNow(): Promise<ListenerFailure[]> {
+    const rows = await listInstances(store.pool);
+    const failures: ListenerFailure[] = [];
+    const wanted = new Set(rows.map((r) => r.identifier));
+    for (const [id, entry] of running) {
+      if (!wanted.has(id)) {
+        running.delete(id);
+        await entry.listener.close();
+        logger.info({ instance: id }, 'listener stopped');
+      }
+    }
+    for (const row of rows) {
+      const instance = toPgInstance(box, row);
+      const entry = running.get(row.identifier);
+      if (entry && entry.host === row.listenHost && entry.port === row.listenPort) {
+        entry.listener.update(instance);
+        continue;
+      }
+      if (entry) {
+        running.delete(row.identifier);
+        await entry.listener.close();
+      }
+      try {
+        const flag = flagFor(row.identifier);
+        const listener = await engine.listen(instance, {
+          host: row.listenHost,
+          port: row.listenPort,
+          ...(flag ? { flag } : {}),
+        });
+        running.set(row.identifier, { listener, host: row.listenHost, port: row.listenPort });
+        logger.info({ instance: row.identifier, listen: `${row.listenHost}:${row.listenPort}` }, 'listener started');
+      } catch (error) {
+        logger.error({ instance: row.identifier, err: error }, 'listener could not start');
+        failures.push({ instance: row.identifier, error: error as Error });
+      }
+    }
+    return failures;
+  }
+
+  return {
+    // Serialised: NOTIFY bursts and API calls must not start two listeners for one instance.
+    reconcile() {
+      chain = chain.then(reconcileNow, reconcileNow);
+      return chain;
+    },
+    get: (identifier) => running.get(identifier)?.listener,
+    async close() {
+      await chain.catch(() => []);
+      await Promise.all([...running.values()].map((e) => e.listener.close()));
+      running.clear();
+    },
+  };
+}

@@ -1,0 +1,160 @@
+// Composition root: wires store, secrets, TLS, the PostgreSQL engine, listeners and the API for `serve` and `up`.
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
+import { join } from 'node:path';
+import { startApiServer } from './api/server.js';
+import { parseHostPort, type GatehouseConfig } from './config/schema.js';
+import { createAccessKeyLookup, bootstrapAdminKey } from './control-plane/access-keys.js';
+import type { Account } from './control-plane/context.js';
+import { createControlPlane } from './control-plane/index.js';
+import { createLoginDirectory } from './control-plane/login-directory.js';
+import { type Clock, systemClock } from './core/clock.js';
+import { DATA_DIR_FILES, writeGatewayInfo } from './core/data-dir.js';
+import { newAccountId } from './core/ids.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { loadMasterKey, verifyMasterKey } from './core/master-key.js';
+import { createSecretBox, type SecretBox } from './core/secret-box.js';
+import type { ControlPlane } from './core/types.js';
+import { createPgEngine } from './engines/postgres/index.js';
+import { listenForChanges, notifyChange } from './gateway-changes.js';
+import { createListenerSet, type ListenerFailure, type ListenerSet } from './gateway-listeners.js';
+import { ensureMeta, getMeta } from './store/meta-repo.js';
+import { migrate } from './store/migrate.js';
+import { openStore, type Store } from './store/pool.js';
+import { certificateHashForChannelBinding } from './tls/channel-binding.js';
+import { ensureCertificates, loadTlsMaterial, type TlsMaterial } from './tls/ca.js';
+
+export { runServe } from './serve.js';
+export { runUp } from './up/run-up.js';
+
+export interface GatewayOptions {
+  readonly config: GatehouseConfig;
+  /** Holds the master key file (unless configured), the local CA and gateway.json. */
+  readonly dataDir: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Create the master key file if missing (`up`); `serve` does so only for a brand-new store. */
+  readonly createMasterKey?: boolean;
+  /** Flag named in a port-in-use error for an instance listener (`up` says --pg-port). */
+  readonly listenerFlag?: (identifier: string) => string | undefined;
+}
+
+export interface Gateway {
+  readonly apiUrl: string;
+  readonly account: Account;
+  readonly controlPlane: ControlPlane;
+  readonly store: Store;
+  readonly box: SecretBox;
+  readonly tls: TlsMaterial;
+  readonly listeners: ListenerSet;
+  /** The admin key created on this start (first start only); null otherwise. */
+  readonly bootstrapKey: { accessKeyId: string; secretAccessKey: string } | null;
+  reconcile(): Promise<ListenerFailure[]>;
+  close(): Promise<void>;
+}
+
+async function loadKey(store: Store, options: GatewayOptions, logger: Logger): Promise<Buffer> {
+  const keyFile = options.config.masterKeyFile ?? join(options.dataDir, DATA_DIR_FILES.masterKey);
+  const fresh = (await getMeta(store.pool, 'master_key_check')) === null;
+  // Never mint a key for a store that already holds secrets: that is the "wrong/missing key" case.
+  return loadMasterKey({ keyFile, create: options.createMasterKey === true || fresh, logger });
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, dataDir } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const store = await openStore(config.store.url, { logger });
+  const cleanups: Array<() => Promise<void>> = [() => store.close()];
+  const closeAll = async () => {
+    for (const c of cleanups.reverse()) await c().catch((e) => logger.warn({ err: e }, 'shutdown step failed'));
+  };
+  try {
+    await migrate(store);
+    const box = createSecretBox(await loadKey(store, options, logger));
+    await verifyMasterKey(store, box);
+    const account = await ensureMeta<Account>(store.pool, 'account', { accountId: newAccountId(), region: config.region });
+    if (account.region !== config.region) {
+      logger.warn({ stored: account.region, configured: config.region }, 'region is fixed at init; using the stored one');
+    }
+    const mock = await ensureMeta<{ sealed: string }>(store.pool, 'scram_mock_key', {
+      sealed: box.seal(randomBytes(32), 'scram-mock-key').toString('base64'),
+    });
+    const scramMockKey = box.open(Buffer.from(mock.sealed, 'base64'), 'scram-mock-key');
+    const bootstrapKey = await bootstrapAdminKey(store, box, account);
+
+    const tls = config.tls
+      ? await loadTlsMaterial(config.tls.certFile, config.tls.keyFile, config.tls.caFile)
+      : await ensureCertificates(dataDir);
+    const certificateHash = certificateHashForChannelBinding(new X509Certificate(tls.certPem).raw);
+    const secureContext = createSecureContext({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.2' });
+
+    const engine = createPgEngine({
+      logins: createLoginDirectory(store, box),
+      tls: { secureContext, certificateHash },
+      limits: {
+        authTimeoutMs: config.listener.authTimeoutSeconds * 1000,
+        maxStartupPacketBytes: config.listener.maxStartupPacketBytes,
+        maxAuthMessageBytes: config.listener.maxAuthMessageBytes,
+        maxPendingConnections: config.listener.maxPendingConnections,
+        backendConnectTimeoutMs: config.backend.connectTimeoutSeconds * 1000,
+      },
+      clock,
+      logger,
+      scramMockKey,
+    });
+    const listeners = createListenerSet(store, box, engine, logger, options.listenerFlag ?? (() => undefined));
+    cleanups.push(() => listeners.close());
+
+    const controlPlane = createControlPlane({
+      store,
+      box,
+      clock,
+      logger,
+      account,
+      scramIterations: config.scram.iterations,
+      notifyChange: async (topic) => {
+        await notifyChange(store, topic);
+        if (topic === 'instances') await listeners.reconcile(); // this node at once; others via NOTIFY
+      },
+    });
+    const feed = await listenForChanges(config.store.url, logger, (topic) => {
+      if (topic === 'instances' || topic === 'resync') void listeners.reconcile();
+    });
+    cleanups.push(() => feed.close());
+
+    const apiAddress = parseHostPort(config.api.listen);
+    const api = await startApiServer({
+      host: apiAddress.host,
+      port: apiAddress.port,
+      tls: { certPem: tls.certPem, keyPem: tls.keyPem },
+      controlPlane,
+      keys: createAccessKeyLookup(store, box),
+      region: account.region,
+      clock,
+      logger,
+    });
+    cleanups.push(() => api.close());
+    writeGatewayInfo(dataDir, { apiUrl: api.url, caFile: tls.caFile || undefined, pid: process.pid, region: account.region });
+
+    let closing: Promise<void> | null = null;
+    return {
+      apiUrl: api.url,
+      account,
+      controlPlane,
+      store,
+      box,
+      tls,
+      listeners,
+      bootstrapKey,
+      reconcile: () => listeners.reconcile(),
+      close: () => {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}

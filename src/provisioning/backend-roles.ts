@@ -1,0 +1,94 @@
+// Creates, adopts and retires backend roles through the instance's admin connection (safely quoted).
+import type { ConnectionOptions } from 'node:tls';
+import pg from 'pg';
+import { GatehouseError } from '../core/errors.js';
+import type { BackendTarget } from './backend-url.js';
+import { backendTlsOptions } from '../core/backend-tls.js';
+
+export interface AdminConnection {
+  query(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
+  close(): Promise<void>;
+}
+
+export async function connectAdmin(
+  instance: string,
+  target: BackendTarget,
+  options: { database?: string; connectTimeoutMs?: number } = {},
+): Promise<AdminConnection> {
+  const open = async (ssl: false | ConnectionOptions): Promise<pg.Client> => {
+    const client = new pg.Client({
+      host: target.host,
+      port: target.port,
+      user: target.adminUser,
+      password: target.adminPassword,
+      database: options.database ?? target.database,
+      ssl,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      application_name: 'gatehouse-provisioning',
+    });
+    client.on('error', () => {}); // a dropped admin connection surfaces on the next query instead
+    await client.connect();
+    return client;
+  };
+  let client: pg.Client;
+  try {
+    const ssl = await backendTlsOptions(target);
+    try {
+      client = await open(ssl);
+    } catch (e) {
+      // sslmode=prefer: fall back to plaintext when the server has no TLS, as libpq does.
+      if (target.sslMode !== 'prefer' || !/does not support SSL/i.test((e as Error).message)) throw e;
+      client = await open(false);
+    }
+  } catch (e) {
+    throw new GatehouseError(
+      'GH_BACKEND_PROVISION_FAILED',
+      { instance, reason: `cannot connect as ${target.adminUser}: ${(e as Error).message}` },
+      { cause: e },
+    );
+  }
+  return {
+    query: (sql, params) => client.query(sql, params),
+    close: () => client.end(),
+  };
+}
+
+/** Reserved role names an instance user may not take (PostgreSQL's own and our provisioning admin). */
+export function checkRoleName(username: string, adminUser: string): string | null {
+  if (username.length === 0 || Buffer.byteLength(username) > 63) return 'Username must be 1-63 bytes';
+  if (/^pg_/i.test(username)) return 'Username may not start with pg_ (reserved by PostgreSQL)';
+  if (username === adminUser) return `Username ${username} is the instance's provisioning admin`;
+  if (/[\0]/.test(username)) return 'Username may not contain NUL';
+  return null;
+}
+
+/**
+ * Create the role with LOGIN and the given SCRAM verifier, or adopt an existing role by replacing its
+ * password (the backend only ever sees a verifier, never a plaintext password).
+ */
+export async function upsertLoginRole(admin: AdminConnection, username: string, scramVerifier: string): Promise<'created' | 'adopted'> {
+  const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username]);
+  const role = pg.escapeIdentifier(username);
+  const password = pg.escapeLiteral(scramVerifier);
+  if (exists.rowCount === 0) {
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD ${password}`);
+    return 'created';
+  }
+  await admin.query(`ALTER ROLE ${role} LOGIN PASSWORD ${password}`);
+  return 'adopted';
+}
+
+/** Remove login; drop the role when it owns nothing (otherwise leave it NOLOGIN, as dropping would fail). */
+export async function retireLoginRole(admin: AdminConnection, username: string): Promise<'dropped' | 'disabled' | 'absent'> {
+  const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username]);
+  if (exists.rowCount === 0) return 'absent';
+  const role = pg.escapeIdentifier(username);
+  await admin.query(`ALTER ROLE ${role} NOLOGIN PASSWORD NULL`);
+  try {
+    await admin.query(`DROP ROLE ${role}`);
+    return 'dropped';
+  } catch (e) {
+    if ((e as { code?: string }).code === '2BP01') return 'disabled'; // dependent objects exist
+    throw e;
+  }
+}

