@@ -1,10 +1,11 @@
 // Keeps one engine listener per registered instance in step with the store (start, update, move, stop).
+
+import { backendTargetOf } from './control-plane/backend-target.js';
 import type { Logger } from './core/logger.js';
 import type { SecretBox } from './core/secret-box.js';
-import type { Engine, EngineListener } from './engines/registry.js';
 import type { PgInstance } from './engines/postgres/types.js';
-import { backendTargetOf } from './control-plane/backend-target.js';
-import { listInstances, type InstanceRow } from './store/instances-repo.js';
+import type { Engine, EngineListener } from './engines/registry.js';
+import { type InstanceRow, listInstances } from './store/instances-repo.js';
 import type { Store } from './store/pool.js';
 
 export interface ListenerFailure {
@@ -68,7 +69,10 @@ export function createListenerSet(
           ...(flag ? { flag } : {}),
         });
         running.set(row.identifier, { listener, host: row.listenHost, port: row.listenPort });
-        logger.info({ instance: row.identifier, listen: `${row.listenHost}:${row.listenPort}` }, 'listener started');
+        logger.info(
+          { instance: row.identifier, listen: `${row.listenHost}:${row.listenPort}` },
+          'listener started',
+        );
       } catch (error) {
         logger.error({ instance: row.identifier, err: error }, 'listener could not start');
         failures.push({ instance: row.identifier, error: error as Error });

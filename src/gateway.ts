@@ -1,10 +1,10 @@
 // Composition root: wires store, secrets, TLS, the PostgreSQL engine, listeners and the API for `serve` and `up`.
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { createSecureContext } from 'node:tls';
 import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { startApiServer } from './api/server.js';
-import { parseHostPort, type GatehouseConfig } from './config/schema.js';
-import { createAccessKeyLookup, bootstrapAdminKey } from './control-plane/access-keys.js';
+import { type GatehouseConfig, parseHostPort } from './config/schema.js';
+import { bootstrapAdminKey, createAccessKeyLookup } from './control-plane/access-keys.js';
 import type { Account } from './control-plane/context.js';
 import { createControlPlane } from './control-plane/index.js';
 import { createLoginDirectory } from './control-plane/login-directory.js';
@@ -21,8 +21,8 @@ import { createListenerSet, type ListenerFailure, type ListenerSet } from './gat
 import { ensureMeta, getMeta } from './store/meta-repo.js';
 import { migrate } from './store/migrate.js';
 import { openStore, type Store } from './store/pool.js';
-import { certificateHashForChannelBinding } from './tls/channel-binding.js';
 import { ensureCertificates, loadTlsMaterial, type TlsMaterial } from './tls/ca.js';
+import { certificateHashForChannelBinding } from './tls/channel-binding.js';
 
 export { runServe } from './serve.js';
 export { runUp } from './up/run-up.js';
@@ -67,15 +67,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const store = await openStore(config.store.url, { logger });
   const cleanups: Array<() => Promise<void>> = [() => store.close()];
   const closeAll = async () => {
-    for (const c of cleanups.reverse()) await c().catch((e) => logger.warn({ err: e }, 'shutdown step failed'));
+    for (const c of cleanups.reverse())
+      await c().catch((e) => logger.warn({ err: e }, 'shutdown step failed'));
   };
   try {
     await migrate(store);
     const box = createSecretBox(await loadKey(store, options, logger));
     await verifyMasterKey(store, box);
-    const account = await ensureMeta<Account>(store.pool, 'account', { accountId: newAccountId(), region: config.region });
+    const account = await ensureMeta<Account>(store.pool, 'account', {
+      accountId: newAccountId(),
+      region: config.region,
+    });
     if (account.region !== config.region) {
-      logger.warn({ stored: account.region, configured: config.region }, 'region is fixed at init; using the stored one');
+      logger.warn(
+        { stored: account.region, configured: config.region },
+        'region is fixed at init; using the stored one',
+      );
     }
     const mock = await ensureMeta<{ sealed: string }>(store.pool, 'scram_mock_key', {
       sealed: box.seal(randomBytes(32), 'scram-mock-key').toString('base64'),
@@ -103,7 +110,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
       scramMockKey,
     });
-    const listeners = createListenerSet(store, box, engine, logger, options.listenerFlag ?? (() => undefined));
+    const listeners = createListenerSet(
+      store,
+      box,
+      engine,
+      logger,
+      options.listenerFlag ?? (() => undefined),
+    );
     cleanups.push(() => listeners.close());
 
     const controlPlane = createControlPlane({
@@ -135,7 +148,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
     });
     cleanups.push(() => api.close());
-    writeGatewayInfo(dataDir, { apiUrl: api.url, caFile: tls.caFile || undefined, pid: process.pid, region: account.region });
+    writeGatewayInfo(dataDir, {
+      apiUrl: api.url,
+      caFile: tls.caFile || undefined,
+      pid: process.pid,
+      region: account.region,
+    });
 
     let closing: Promise<void> | null = null;
     return {

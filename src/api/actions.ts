@@ -32,7 +32,9 @@ const password = z
   .min(8, 'must be at least 8 characters')
   .max(1024, 'must be at most 1024 characters')
   .refine((s) => !s.includes('\0'), 'must not contain NUL');
-const backendUrl = z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgres://ADMIN[:PASSWORD]@HOST:PORT/DB');
+const backendUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgres://ADMIN[:PASSWORD]@HOST:PORT/DB');
 const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:5433')
@@ -43,7 +45,8 @@ const graceSeconds = z.number().int('must be a whole number of seconds').min(0).
 function formatIssue(issue: z.core.$ZodIssue): string {
   const field = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') return `unknown parameter ${issue.keys.join(', ')}`;
-  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${field} is required`;
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+    return `${field} is required`;
   if (field === '') return `request body: ${issue.message.replace(/^Invalid input: /, '')}`;
   return `${field}: ${issue.message.replace(/^Invalid input: /, '')}`;
 }
@@ -67,7 +70,9 @@ function action<S extends z.ZodType<Record<string, unknown>>>(
 
 /** {DBUser, Password?}: the password appears only when Gatehouse generated it, and only in this response. */
 function withPassword(r: PasswordResult): Record<string, unknown> {
-  return r.generatedPassword === undefined ? { DBUser: r.user } : { DBUser: r.user, Password: r.generatedPassword };
+  return r.generatedPassword === undefined
+    ? { DBUser: r.user }
+    : { DBUser: r.user, Password: r.generatedPassword };
 }
 
 const instanceRef = z.strictObject({ DBInstanceIdentifier: identifier });

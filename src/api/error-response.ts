@@ -1,6 +1,7 @@
 // Turns any thrown value into the API's AWS-style error body, and logs it for the operator.
-import type { Logger } from '../core/logger.js';
+
 import { GatehouseError, toGatehouseError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 
 export interface ApiErrorBody {
   Error: { Code: string; GatehouseCode: string; Message: string; RequestId: string };
@@ -11,7 +12,7 @@ function fromFramework(e: unknown): GatehouseError | null {
   if (!(e instanceof Error) || e instanceof GatehouseError) return null;
   const { code, statusCode } = e as Error & { code?: string; statusCode?: number };
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return new GatehouseError('GH_API_VALIDATION', { reason: 'request body exceeds the 1 MiB limit' });
+    return new GatehouseError('GH_API_BODY_TOO_LARGE', { limit: 1024 * 1024 });
   }
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return new GatehouseError('GH_API_VALIDATION', { reason: e.message });
@@ -35,7 +36,12 @@ export function toApiError(
   return {
     status: err.spec.http,
     body: {
-      Error: { Code: err.spec.awsCode, GatehouseCode: err.code, Message: err.clientMessage(), RequestId: requestId },
+      Error: {
+        Code: err.spec.awsCode,
+        GatehouseCode: err.code,
+        Message: err.clientMessage(),
+        RequestId: requestId,
+      },
     },
   };
 }

@@ -90,7 +90,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     const info = calls.get(req);
     if (!info) return;
     o.logger.info(
-      { requestId: req.id, action: info.action, principal: info.principalArn, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        requestId: req.id,
+        action: info.action,
+        principal: info.principalArn,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'management API call',
     );
   });
@@ -121,7 +127,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     const handler = API_ACTIONS.get(req.params.action);
     if (!handler) throw new GatehouseError('GH_API_UNKNOWN_ACTION', { action: req.params.action });
     const call = handler.prepare(parseJson(body));
-    await authorize({ principalArn: caller.principalArn, accessKeyId: caller.accessKeyId, action: req.params.action, params: call.params });
+    await authorize({
+      principalArn: caller.principalArn,
+      accessKeyId: caller.accessKeyId,
+      action: req.params.action,
+      params: call.params,
+    });
     return call.run(o.controlPlane);
   });
 
@@ -130,7 +141,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   } catch (e) {
     await app.close();
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new GatehouseError('GH_PORT_IN_USE', { host: o.host, port: o.port, flag: '--api-port' }, { cause: e });
+      throw new GatehouseError(
+        'GH_PORT_IN_USE',
+        { host: o.host, port: o.port, flag: '--api-port' },
+        { cause: e },
+      );
     }
     throw e;
   }

@@ -62,19 +62,32 @@ function parseAmzDate(text: string): Date {
 function toAmzDate(httpDate: string): string {
   const ms = Date.parse(httpDate);
   if (Number.isNaN(ms)) throw mismatch(`malformed Date header "${httpDate}"`);
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
-function parseCredential(credential: string): Pick<SigV4Claim, 'accessKeyId' | 'scopeDate' | 'region' | 'service' | 'terminator'> {
+function parseCredential(
+  credential: string,
+): Pick<SigV4Claim, 'accessKeyId' | 'scopeDate' | 'region' | 'service' | 'terminator'> {
   const parts = credential.split('/');
-  if (parts.length !== 5 || parts.some((p) => p === '')) throw mismatch(`malformed credential "${credential}"`);
-  const [accessKeyId, scopeDate, region, service, terminator] = parts as [string, string, string, string, string];
+  if (parts.length !== 5 || parts.some((p) => p === ''))
+    throw mismatch(`malformed credential "${credential}"`);
+  const [accessKeyId, scopeDate, region, service, terminator] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return { accessKeyId, scopeDate, region, service, terminator };
 }
 
 function parseSignedHeaders(list: string): string[] {
   const names = list.split(';');
-  if (names.some((n) => n === '' || n !== n.toLowerCase())) throw mismatch(`malformed SignedHeaders "${list}"`);
+  if (names.some((n) => n === '' || n !== n.toLowerCase()))
+    throw mismatch(`malformed SignedHeaders "${list}"`);
   return names;
 }
 
@@ -99,7 +112,8 @@ function parseHeaderForm(req: SignedRequest, authorization: string): SigV4Claim 
   const amzDate = xAmzDate ?? toAmzDate(httpDate!);
   const names = parseSignedHeaders(signedHeaders);
   // The date and the session token must be covered by the signature, or they could be swapped.
-  if (!names.includes(xAmzDate ? 'x-amz-date' : 'date')) throw mismatch('the signing date header is not signed');
+  if (!names.includes(xAmzDate ? 'x-amz-date' : 'date'))
+    throw mismatch('the signing date header is not signed');
   const sessionToken = headerValue(req.headers, 'x-amz-security-token');
   if (sessionToken !== undefined && !names.includes('x-amz-security-token')) {
     throw mismatch('X-Amz-Security-Token is present but not signed');

@@ -14,7 +14,7 @@ import {
   signingKey,
   stringToSign,
 } from './sigv4-canonical.js';
-import { headerValue, parseSigV4, type SigV4Claim, type SignedRequest } from './sigv4-parse.js';
+import { headerValue, parseSigV4, type SignedRequest, type SigV4Claim } from './sigv4-parse.js';
 
 export type { SignedRequest } from './sigv4-parse.js';
 
@@ -45,14 +45,13 @@ function mismatch(detail: string): GatehouseError {
 }
 
 function checkScope(claim: SigV4Claim, o: SigV4VerifyOptions): void {
-  if (claim.terminator !== SIGV4_TERMINATOR) throw mismatch(`credential scope must end in ${SIGV4_TERMINATOR}`);
+  if (claim.terminator !== SIGV4_TERMINATOR)
+    throw mismatch(`credential scope must end in ${SIGV4_TERMINATOR}`);
   if (claim.service !== o.service) {
     throw mismatch(`credential scope names service "${claim.service}"; this endpoint is "${o.service}"`);
   }
   if (claim.region !== o.region) {
-    throw mismatch(
-      `credential should be scoped to region "${o.region}" (the gateway's region), not "${claim.region}": pass --region ${o.region}`,
-    );
+    throw new GatehouseError('GH_API_WRONG_REGION', { expected: o.region, actual: claim.region });
   }
   if (claim.scopeDate !== claim.amzDate.slice(0, 8)) {
     throw mismatch(`credential scope date ${claim.scopeDate} differs from the signing date ${claim.amzDate}`);
@@ -66,7 +65,9 @@ function checkScope(claim: SigV4Claim, o: SigV4VerifyOptions): void {
 function payloadHash(req: SignedRequest, claim: SigV4Claim): string {
   const actual = sha256Hex(req.body);
   const fromQuery = claim.form === 'query' ? req.query['X-Amz-Content-Sha256'] : undefined;
-  const declared = headerValue(req.headers, 'x-amz-content-sha256') ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
+  const declared =
+    headerValue(req.headers, 'x-amz-content-sha256') ??
+    (typeof fromQuery === 'string' ? fromQuery : undefined);
   if (declared === UNSIGNED_PAYLOAD) throw mismatch('UNSIGNED-PAYLOAD is not accepted: sign the body');
   if (declared !== undefined && declared.toLowerCase() !== actual) {
     throw mismatch('x-amz-content-sha256 does not match the body received');
@@ -118,7 +119,7 @@ export async function verifySigV4(req: SignedRequest, o: SigV4VerifyOptions): Pr
   const claim = parseSigV4(req);
   checkScope(claim, o);
   const key = await o.keys.findAccessKey(claim.accessKeyId);
-  if (!key || key.status !== 'Active') {
+  if (key?.status !== 'Active') {
     throw new GatehouseError(
       'GH_API_INVALID_KEY',
       { accessKeyId: claim.accessKeyId },

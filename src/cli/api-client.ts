@@ -56,7 +56,12 @@ function connectionError(e: NodeJS.ErrnoException, endpoint: URL): Error {
   return new Error(`request to ${endpoint.origin} failed: ${e.message}`, { cause: e });
 }
 
-function send(config: ClientConfig, path: string, headers: Record<string, string>, body: string): Promise<RawResponse> {
+function send(
+  config: ClientConfig,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<RawResponse> {
   const { endpoint } = config;
   const options = {
     method: 'POST',
@@ -82,8 +87,11 @@ function send(config: ClientConfig, path: string, headers: Record<string, string
         });
       });
     };
-    const req = endpoint.protocol === 'https:' ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${endpoint.origin} within ${TIMEOUT_MS / 1000}s`)));
+    const req =
+      endpoint.protocol === 'https:' ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
+    req.on('timeout', () =>
+      req.destroy(new Error(`no answer from ${endpoint.origin} within ${TIMEOUT_MS / 1000}s`)),
+    );
     req.on('error', (e: NodeJS.ErrnoException) => reject(connectionError(e, endpoint)));
     req.end(body);
   });
@@ -96,11 +104,18 @@ function decode(raw: RawResponse): Record<string, unknown> {
   } catch {
     parsed = undefined;
   }
-  const object = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  const object =
+    typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
   if (raw.status >= 200 && raw.status < 300 && object) return object;
   const err = object?.['Error'] as Record<string, unknown> | undefined;
   if (err && typeof err['Message'] === 'string') {
-    throw new ApiError(raw.status, String(err['Code']), String(err['GatehouseCode']), err['Message'], raw.requestId);
+    throw new ApiError(
+      raw.status,
+      String(err['Code']),
+      String(err['GatehouseCode']),
+      err['Message'],
+      raw.requestId,
+    );
   }
   throw new Error(`unexpected answer from the management API: HTTP ${raw.status} ${raw.body.slice(0, 200)}`);
 }

@@ -53,7 +53,9 @@ function parseEndpoint(text: string): URL {
     throw new GatehouseError('GH_CONFIG_INVALID', { reason: `endpoint URL "${text}" is not a URL` });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new GatehouseError('GH_CONFIG_INVALID', { reason: `endpoint URL "${text}" must be https:// or http://` });
+    throw new GatehouseError('GH_CONFIG_INVALID', {
+      reason: `endpoint URL "${text}" must be https:// or http://`,
+    });
   }
   return url;
 }
@@ -65,7 +67,9 @@ function resolveCaPem(dataDir: string, g: GlobalOptions, info: GatewayInfo | nul
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new GatehouseError('GH_CONFIG_INVALID', { reason: `cannot read CA bundle ${file}: ${(e as Error).message}` });
+    throw new GatehouseError('GH_CONFIG_INVALID', {
+      reason: `cannot read CA bundle ${file}: ${(e as Error).message}`,
+    });
   }
 }
 

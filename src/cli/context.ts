@@ -32,7 +32,12 @@ export function clientFor(cmd: Command, io: CliIo): ApiClient {
 }
 
 /** Call one API action and print its result in the chosen --output format. */
-export async function callAndPrint(cmd: Command, io: CliIo, action: string, params: Record<string, unknown>): Promise<void> {
+export async function callAndPrint(
+  cmd: Command,
+  io: CliIo,
+  action: string,
+  params: Record<string, unknown>,
+): Promise<void> {
   const result = await clientFor(cmd, io).call(action, params);
   io.stdout.write(formatOutput(result, globalsOf(cmd).output, action));
 }
@@ -41,7 +46,9 @@ export async function callAndPrint(cmd: Command, io: CliIo, action: string, para
 export async function readSecretFromStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (text === '') throw new Error('--password-stdin: nothing was read from standard input');
   return text;
 }

@@ -24,7 +24,9 @@ export function registerDb(program: Command, io: CliIo): void {
     .description('create a database user; without --password-stdin a password is generated and printed once')
     .requiredOption('--db-instance-identifier <name>', 'instance name')
     .requiredOption('--username <name>', 'database user name')
-    .addOption(new Option('--auth <method>', 'how the user authenticates').choices(DB_USER_AUTH).makeOptionMandatory())
+    .addOption(
+      new Option('--auth <method>', 'how the user authenticates').choices(DB_USER_AUTH).makeOptionMandatory(),
+    )
     .option('--password-stdin', 'read the password from standard input')
     .action(async (f: UserFlags, cmd: Command) =>
       callAndPrint(cmd, io, 'CreateDBUser', {
@@ -47,14 +49,22 @@ export function registerDb(program: Command, io: CliIo): void {
     .requiredOption('--db-instance-identifier <name>', 'instance name')
     .requiredOption('--username <name>', 'database user name')
     .action((f: UserFlags, cmd: Command) =>
-      callAndPrint(cmd, io, 'DeleteDBUser', { DBInstanceIdentifier: f.dbInstanceIdentifier, Username: f.username }),
+      callAndPrint(cmd, io, 'DeleteDBUser', {
+        DBInstanceIdentifier: f.dbInstanceIdentifier,
+        Username: f.username,
+      }),
     );
 
   db.command('rotate-password')
     .description('set a new password; the old one keeps working for --grace')
     .requiredOption('--db-instance-identifier <name>', 'instance name')
     .requiredOption('--username <name>', 'database user name')
-    .option('--grace <duration>', 'how long the old password stays valid: 90s, 15m, 1h, 2d or seconds', parseDuration, 0)
+    .option(
+      '--grace <duration>',
+      'how long the old password stays valid: 90s, 15m, 1h, 2d or seconds',
+      parseDuration,
+      0,
+    )
     .option('--password-stdin', 'read the new password from standard input (default: generate one)')
     .action(async (f: UserFlags, cmd: Command) =>
       callAndPrint(cmd, io, 'RotateDBUserPassword', {

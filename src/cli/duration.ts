@@ -6,7 +6,8 @@ const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 /** Seconds in a duration such as `90s`, `15m`, `1h`, `2d` or `120` (plain seconds). */
 export function parseDuration(text: string): number {
   const m = /^(\d{1,9})([smhd]?)$/.exec(text.trim());
-  if (!m) throw new InvalidArgumentError(`"${text}" is not a duration: use e.g. 90s, 15m, 1h, 2d or plain seconds`);
+  if (!m)
+    throw new InvalidArgumentError(`"${text}" is not a duration: use e.g. 90s, 15m, 1h, 2d or plain seconds`);
   const unit = (m[2] || 's') as keyof typeof UNIT_SECONDS;
   return Number(m[1]) * UNIT_SECONDS[unit];
 }

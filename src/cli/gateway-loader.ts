@@ -10,17 +10,18 @@ export interface RunUpOptions {
   host: string;
   pgPort: number;
   apiPort: number;
+  storePort?: number;
   out: NodeJS.WritableStream;
 }
 
-/** Mirrors the exports of src/gateway.ts (written separately); checked structurally at the call sites. */
+/** The exports of src/gateway.ts the CLI uses; the assignment below keeps the two in step at compile time. */
 export interface GatewayModule {
   runUp(o: RunUpOptions): Promise<RunningGateway>;
   runServe(o: { configPath: string }): Promise<RunningGateway>;
 }
 
 export async function loadGateway(): Promise<GatewayModule> {
-  // A non-literal specifier: src/gateway.ts is owned by the composition root and may not exist yet.
-  const specifier = '../gateway.js';
-  return (await import(specifier)) as GatewayModule;
+  // Imported on demand: API-only commands should not load the store, engines and embedded PostgreSQL.
+  const gateway: GatewayModule = await import('../gateway.js');
+  return gateway;
 }

@@ -50,17 +50,22 @@ function sectionsFor(title: string, value: unknown): Section[] {
   if (isScalar(value)) return [{ title, headers: [], rows: [[scalarText(value)]], children: [] }];
   if (!Array.isArray(value)) return [objectSection(title, value as Record<string, unknown>)];
   if (value.length === 0) return [];
-  if (value.every(isScalar)) return [{ title, headers: [], rows: value.map((v) => [scalarText(v)]), children: [] }];
+  if (value.every(isScalar))
+    return [{ title, headers: [], rows: value.map((v) => [scalarText(v)]), children: [] }];
   const objects = value.filter((v): v is Record<string, unknown> => !isScalar(v) && !Array.isArray(v));
   const flat = objects.length === value.length && objects.every((o) => Object.values(o).every(isScalar));
   if (!flat) return value.flatMap((item) => sectionsFor(title, item));
   const headers = [...new Set(objects.flatMap((o) => Object.keys(o)))].sort();
-  const rows = objects.map((o) => headers.map((h) => scalarText(o[h] as Scalar)));
+  const rows = objects.map((o) => headers.map((h) => (h in o ? scalarText(o[h] as Scalar) : '')));
   return [{ title, headers, rows, children: [] }];
 }
 
 function requiredWidth(s: Section): number {
-  return Math.max(s.title.length + PAD, tableWidth(naturalWidths(s)), ...s.children.map((c) => requiredWidth(c) + 2));
+  return Math.max(
+    s.title.length + PAD,
+    tableWidth(naturalWidths(s)),
+    ...s.children.map((c) => requiredWidth(c) + 2),
+  );
 }
 
 /** Natural column widths stretched to fill `inner` characters, the remainder going to the last column. */
@@ -81,7 +86,8 @@ function center(text: string, width: number): string {
 
 function renderSection(s: Section, inner: number): string[] {
   const widths = fitWidths(s, inner);
-  const rule = widths.length > 0 ? `+${widths.map((w) => '-'.repeat(w)).join('+')}+` : `+${'-'.repeat(inner)}+`;
+  const rule =
+    widths.length > 0 ? `+${widths.map((w) => '-'.repeat(w)).join('+')}+` : `+${'-'.repeat(inner)}+`;
   const row = (cells: string[], align: (c: string, w: number) => string): string =>
     `|${widths.map((w, i) => align(cells[i] ?? '', w)).join('|')}|`;
   const lines = [`|${center(s.title, inner)}|`, rule];
@@ -93,7 +99,10 @@ function renderSection(s: Section, inner: number): string[] {
 }
 
 export function formatTable(value: unknown, title: string): string {
-  const root = isScalar(value) || Array.isArray(value) ? sectionsFor(title, value)[0] : objectSection(title, value as Record<string, unknown>);
+  const root =
+    isScalar(value) || Array.isArray(value)
+      ? sectionsFor(title, value)[0]
+      : objectSection(title, value as Record<string, unknown>);
   if (!root) return '';
   const inner = requiredWidth(root);
   return `${['-'.repeat(inner + 2), ...renderSection(root, inner)].join('\n')}\n`;

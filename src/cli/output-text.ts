@@ -29,9 +29,17 @@ function walk(value: unknown, identifier: string | undefined, out: string[]): vo
     else for (const item of value) walk(item, identifier, out);
     return;
   }
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
   const scalars = entries.filter(([, v]) => isScalar(v)) as Array<[string, Scalar]>;
-  if (scalars.length > 0) out.push(line(identifier, scalars.map(([, v]) => scalarText(v))));
+  if (scalars.length > 0)
+    out.push(
+      line(
+        identifier,
+        scalars.map(([, v]) => scalarText(v)),
+      ),
+    );
   for (const [key, v] of entries) if (!isScalar(v)) walk(v, key, out);
 }
 

@@ -16,9 +16,15 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('gatehouse')
     .description('Gatehouse: RDS-style access management for PostgreSQL')
     .version(version)
-    .option('--profile <name>', 'credentials profile in <data-dir>/credentials (default: $AWS_PROFILE or "default")')
-    .option('--endpoint-url <url>', 'management API URL (default: from gateway.json, else https://127.0.0.1:8433)')
-    .option('--region <region>', 'signing region (default: the running gateway\'s, else us-east-1)')
+    .option(
+      '--profile <name>',
+      'credentials profile in <data-dir>/credentials (default: $AWS_PROFILE or "default")',
+    )
+    .option(
+      '--endpoint-url <url>',
+      'management API URL (default: from gateway.json, else https://127.0.0.1:8433)',
+    )
+    .option('--region <region>', "signing region (default: the running gateway's, else us-east-1)")
     .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('json'))
     .option('--data-dir <dir>', 'Gatehouse home (default: $GATEHOUSE_HOME or ~/.gatehouse)')
     .option('--ca-bundle <file>', 'CA certificate bundle to verify the API with (default: <data-dir>/ca.pem)')

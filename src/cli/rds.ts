@@ -22,7 +22,8 @@ function instanceParams(f: InstanceFlags): Record<string, unknown> {
   };
 }
 
-const BACKEND_URL_HELP = 'admin connection to the real database: postgres://ADMIN[:PASSWORD]@HOST:PORT/DB[?sslmode=…]';
+const BACKEND_URL_HELP =
+  'admin connection to the real database: postgres://ADMIN[:PASSWORD]@HOST:PORT/DB[?sslmode=…]';
 
 export function registerRds(program: Command, io: CliIo): void {
   const rds = program.command('rds').description('manage DB instances (Amazon RDS-style)');

@@ -9,6 +9,7 @@ interface UpFlags {
   host: string;
   pgPort: number;
   apiPort: number;
+  storePort?: number;
 }
 
 export function registerUp(program: Command, io: CliIo): void {
@@ -18,6 +19,11 @@ export function registerUp(program: Command, io: CliIo): void {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--pg-port <port>', 'PostgreSQL listener port (0 = any free port)', parsePort, 5433)
     .option('--api-port <port>', 'management API port (0 = any free port)', parsePort, 8433)
+    .option(
+      '--store-port <port>',
+      'embedded PostgreSQL port (default: the last one used, else 54329)',
+      parsePort,
+    )
     .action(async (f: UpFlags, cmd: Command) => {
       const { runUp } = await io.loadGateway();
       const gateway = await runUp({
@@ -25,6 +31,7 @@ export function registerUp(program: Command, io: CliIo): void {
         host: f.host,
         pgPort: f.pgPort,
         apiPort: f.apiPort,
+        ...(f.storePort === undefined ? {} : { storePort: f.storePort }),
         out: io.stdout,
       });
       await closeOnSignal(gateway, io);

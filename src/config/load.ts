@@ -9,9 +9,11 @@ type Raw = Record<string, unknown>;
 
 function applyEnv(raw: Raw, env: NodeJS.ProcessEnv): Raw {
   const out: Raw = { ...raw };
-  if (env['GATEHOUSE_STORE_URL']) out['store'] = { ...(out['store'] as Raw), url: env['GATEHOUSE_STORE_URL'] };
+  if (env['GATEHOUSE_STORE_URL'])
+    out['store'] = { ...(out['store'] as Raw), url: env['GATEHOUSE_STORE_URL'] };
   if (env['GATEHOUSE_REGION']) out['region'] = env['GATEHOUSE_REGION'];
-  if (env['GATEHOUSE_API_LISTEN']) out['api'] = { ...(out['api'] as Raw), listen: env['GATEHOUSE_API_LISTEN'] };
+  if (env['GATEHOUSE_API_LISTEN'])
+    out['api'] = { ...(out['api'] as Raw), listen: env['GATEHOUSE_API_LISTEN'] };
   if (env['GATEHOUSE_LOG_LEVEL']) out['logLevel'] = env['GATEHOUSE_LOG_LEVEL'];
   return out;
 }
@@ -30,7 +32,10 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
 }
 
 /** Read and validate a YAML config file; relative paths inside it resolve against the file's directory. */
-export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<GatehouseConfig> {
+export async function loadConfigFile(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<GatehouseConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -41,7 +46,9 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
   try {
     raw = parse(text);
   } catch (e) {
-    throw new GatehouseError('GH_CONFIG_INVALID', { reason: `${path} is not valid YAML: ${(e as Error).message}` });
+    throw new GatehouseError('GH_CONFIG_INVALID', {
+      reason: `${path} is not valid YAML: ${(e as Error).message}`,
+    });
   }
   const config = validateConfig(raw, env);
   const base = dirname(resolve(path));

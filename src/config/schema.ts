@@ -16,10 +16,17 @@ export const configSchema = z
     store: z.object({ url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL') }).strict(),
     masterKeyFile: z.string().min(1).optional(),
     tls: z
-      .object({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() })
+      .object({
+        certFile: z.string().min(1),
+        keyFile: z.string().min(1),
+        caFile: z.string().min(1).optional(),
+      })
       .strict()
       .optional(),
-    api: z.object({ listen: hostPort.default('127.0.0.1:8433') }).strict().default({ listen: '127.0.0.1:8433' }),
+    api: z
+      .object({ listen: hostPort.default('127.0.0.1:8433') })
+      .strict()
+      .default({ listen: '127.0.0.1:8433' }),
     listener: z
       .object({
         authTimeoutSeconds: z.number().positive().max(600).default(10),

@@ -5,6 +5,8 @@ import type { InstanceRow } from '../store/instances-repo.js';
 
 export function backendTargetOf(box: SecretBox, row: InstanceRow): BackendTarget {
   const target = parseBackendUrl(row.backendUrl);
-  const adminPassword = row.backendPassword ? box.open(row.backendPassword, row.identifier).toString('utf8') : undefined;
+  const adminPassword = row.backendPassword
+    ? box.open(row.backendPassword, row.identifier).toString('utf8')
+    : undefined;
   return { ...target, adminPassword };
 }

@@ -4,7 +4,12 @@ import { createScramVerifier, parseScramVerifier } from '../auth/scram/verifier.
 import { GatehouseError } from '../core/errors.js';
 import { newPassword } from '../core/ids.js';
 import type { CreateDbUserInput, DbUserView, PasswordResult, RotatePasswordInput } from '../core/types.js';
-import { checkRoleName, connectAdmin, retireLoginRole, upsertLoginRole } from '../provisioning/backend-roles.js';
+import {
+  checkRoleName,
+  connectAdmin,
+  retireLoginRole,
+  upsertLoginRole,
+} from '../provisioning/backend-roles.js';
 import {
   deleteDbUserRow,
   findDbUser,
@@ -28,9 +33,12 @@ async function instanceOrThrow(ctx: ControlContext, identifier: string): Promise
 }
 
 function checkPassword(password: string): void {
-  if (password.length < 8) throw new GatehouseError('GH_API_VALIDATION', { reason: 'Password must be at least 8 characters' });
+  if (password.length < 8)
+    throw new GatehouseError('GH_API_VALIDATION', { reason: 'Password must be at least 8 characters' });
   if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) {
-    throw new GatehouseError('GH_API_VALIDATION', { reason: `Password must be at most ${MAX_PASSWORD_BYTES} bytes` });
+    throw new GatehouseError('GH_API_VALIDATION', {
+      reason: `Password must be at most ${MAX_PASSWORD_BYTES} bytes`,
+    });
   }
 }
 
@@ -41,7 +49,8 @@ export function backendSecretAad(instance: InstanceRow, username: string): strin
 
 export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput): Promise<PasswordResult> {
   const instance = await instanceOrThrow(ctx, input.instance);
-  if (input.auth !== 'password') throw new GatehouseError('GH_API_VALIDATION', { reason: 'Auth must be password' });
+  if (input.auth !== 'password')
+    throw new GatehouseError('GH_API_VALIDATION', { reason: 'Auth must be password' });
   const target = backendTargetOf(ctx.box, instance);
   const bad = checkRoleName(input.username, target.adminUser);
   if (bad) throw new GatehouseError('GH_API_VALIDATION', { reason: bad });
@@ -55,7 +64,10 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
   const admin = await connectAdmin(instance.identifier, target);
   try {
     const outcome = await upsertLoginRole(admin, input.username, createScramVerifier(backendSecret));
-    ctx.logger.info({ instance: instance.identifier, user: input.username, outcome }, 'backend role provisioned');
+    ctx.logger.info(
+      { instance: instance.identifier, user: input.username, outcome },
+      'backend role provisioned',
+    );
   } catch (e) {
     throw new GatehouseError(
       'GH_BACKEND_PROVISION_FAILED',
@@ -73,7 +85,11 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
       auth: 'password',
       backendSecret: ctx.box.seal(backendSecret, backendSecretAad(instance, input.username)),
     }).catch((e: { code?: string }) => {
-      if (e.code === '23505') throw new GatehouseError('GH_DB_USER_EXISTS', { user: input.username, instance: instance.identifier });
+      if (e.code === '23505')
+        throw new GatehouseError('GH_DB_USER_EXISTS', {
+          user: input.username,
+          instance: instance.identifier,
+        });
       throw e;
     });
     await insertPassword(tx, row.id, createScramVerifier(password, { iterations: ctx.scramIterations }));
@@ -87,10 +103,16 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
 export async function listDbUsers(ctx: ControlContext, identifier: string): Promise<DbUserView[]> {
   const instance = await instanceOrThrow(ctx, identifier);
   const users = await listDbUsersOf(ctx.store.pool, instance.id);
-  return Promise.all(users.map(async (u) => toDbUserView(instance, u, await listPasswords(ctx.store.pool, u.id))));
+  return Promise.all(
+    users.map(async (u) => toDbUserView(instance, u, await listPasswords(ctx.store.pool, u.id))),
+  );
 }
 
-export async function deleteDbUser(ctx: ControlContext, identifier: string, username: string): Promise<DbUserView> {
+export async function deleteDbUser(
+  ctx: ControlContext,
+  identifier: string,
+  username: string,
+): Promise<DbUserView> {
   const instance = await instanceOrThrow(ctx, identifier);
   const user = await findDbUser(ctx.store.pool, instance.id, username);
   if (!user) throw new GatehouseError('GH_DB_USER_NOT_FOUND', { user: username, instance: identifier });
@@ -99,7 +121,11 @@ export async function deleteDbUser(ctx: ControlContext, identifier: string, user
     const outcome = await retireLoginRole(admin, username);
     ctx.logger.info({ instance: identifier, user: username, outcome }, 'backend role retired');
   } catch (e) {
-    throw new GatehouseError('GH_BACKEND_PROVISION_FAILED', { instance: identifier, reason: (e as Error).message }, { cause: e });
+    throw new GatehouseError(
+      'GH_BACKEND_PROVISION_FAILED',
+      { instance: identifier, reason: (e as Error).message },
+      { cause: e },
+    );
   } finally {
     await admin.close().catch(() => {});
   }
@@ -113,14 +139,20 @@ export async function deleteDbUser(ctx: ControlContext, identifier: string, user
  * current salt and iteration count: SCRAM sends the salt before the client proves anything, so every
  * verifier valid at once must share it for either password to be checkable (docs/auth.md).
  */
-export async function rotatePassword(ctx: ControlContext, input: RotatePasswordInput): Promise<PasswordResult> {
+export async function rotatePassword(
+  ctx: ControlContext,
+  input: RotatePasswordInput,
+): Promise<PasswordResult> {
   const instance = await instanceOrThrow(ctx, input.instance);
   if (!Number.isInteger(input.graceSeconds) || input.graceSeconds < 0 || input.graceSeconds > 30 * 86400) {
-    throw new GatehouseError('GH_API_VALIDATION', { reason: 'GraceSeconds must be an integer from 0 to 2592000 (30 days)' });
+    throw new GatehouseError('GH_API_VALIDATION', {
+      reason: 'GraceSeconds must be an integer from 0 to 2592000 (30 days)',
+    });
   }
   if (input.password !== undefined) checkPassword(input.password);
   const user = await findDbUser(ctx.store.pool, instance.id, input.username);
-  if (!user) throw new GatehouseError('GH_DB_USER_NOT_FOUND', { user: input.username, instance: instance.identifier });
+  if (!user)
+    throw new GatehouseError('GH_DB_USER_NOT_FOUND', { user: input.username, instance: instance.identifier });
   const password = input.password ?? newPassword();
   const now = ctx.clock.now();
   await ctx.store.withTransaction(async (tx) => {

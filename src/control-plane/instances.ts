@@ -38,10 +38,18 @@ function checkListen(listen: string): { host: string; port: number } {
   return hp;
 }
 
-async function checkListenFree(ctx: ControlContext, host: string, port: number, self?: string): Promise<void> {
+async function checkListenFree(
+  ctx: ControlContext,
+  host: string,
+  port: number,
+  self?: string,
+): Promise<void> {
   const other = await findInstanceByListen(ctx.store.pool, host, port);
   if (other && other.identifier !== self) {
-    throw new GatehouseError('GH_LISTEN_ADDRESS_IN_USE', { address: `${host}:${port}`, instance: other.identifier });
+    throw new GatehouseError('GH_LISTEN_ADDRESS_IN_USE', {
+      address: `${host}:${port}`,
+      instance: other.identifier,
+    });
   }
 }
 
@@ -66,7 +74,8 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
     engine: input.engine,
     dbiResourceId: newDbiResourceId(),
     backendUrl: redactBackendUrl(input.backendUrl),
-    backendPassword: target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier),
+    backendPassword:
+      target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier),
     listenHost: host,
     listenPort: port,
     forceSsl: input.forceSsl ?? false,
@@ -80,7 +89,8 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
 }
 
 export async function describeInstances(ctx: ControlContext, identifier?: string): Promise<InstanceView[]> {
-  if (identifier === undefined) return (await listInstances(ctx.store.pool)).map((r) => toInstanceView(ctx.account, r));
+  if (identifier === undefined)
+    return (await listInstances(ctx.store.pool)).map((r) => toInstanceView(ctx.account, r));
   const row = await findInstance(ctx.store.pool, identifier);
   if (!row) throw new GatehouseError('GH_INSTANCE_NOT_FOUND', { instance: identifier });
   return [toInstanceView(ctx.account, row)];
@@ -95,10 +105,13 @@ export async function modifyInstance(ctx: ControlContext, input: ModifyInstanceI
   if (input.backendUrl !== undefined) {
     const target = parseBackendUrl(input.backendUrl);
     await checkBackend(input.identifier, input.backendUrl);
-    backendPassword = target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier);
+    backendPassword =
+      target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier);
   }
   const row = await updateInstance(ctx.store.pool, input.identifier, {
-    ...(input.backendUrl !== undefined ? { backendUrl: redactBackendUrl(input.backendUrl), backendPassword } : {}),
+    ...(input.backendUrl !== undefined
+      ? { backendUrl: redactBackendUrl(input.backendUrl), backendPassword }
+      : {}),
     ...(listen ? { listenHost: listen.host, listenPort: listen.port } : {}),
     ...(input.forceSsl !== undefined ? { forceSsl: input.forceSsl } : {}),
   });

@@ -26,7 +26,9 @@ export function createLoginDirectory(store: Store, box: SecretBox): LoginDirecto
         const secret = parseScramVerifier(row.verifier as string);
         if (secret) secrets.push(secret);
       }
-      const backendSecret = box.open(first.backend_secret as Buffer, `db-user:${instance.identifier}:${user}`).toString('utf8');
+      const backendSecret = box
+        .open(first.backend_secret as Buffer, `db-user:${instance.identifier}:${user}`)
+        .toString('utf8');
       return { secrets, backendSecret };
     },
   };

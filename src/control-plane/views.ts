@@ -23,15 +23,23 @@ export function toInstanceView(account: Account, row: InstanceRow): InstanceView
   };
 }
 
-export function toDbUserView(instance: InstanceRow, user: DbUserRow, passwords: PasswordRow[] = []): DbUserView {
-  const previous = passwords.filter((p) => p.validUntil !== null).map((p) => (p.validUntil as Date).getTime());
+export function toDbUserView(
+  instance: InstanceRow,
+  user: DbUserRow,
+  passwords: PasswordRow[] = [],
+): DbUserView {
+  const previous = passwords
+    .filter((p) => p.validUntil !== null)
+    .map((p) => (p.validUntil as Date).getTime());
   const view: DbUserView = {
     DBInstanceIdentifier: instance.identifier,
     Username: user.username,
     Auth: user.auth,
     CreateTime: user.createdAt.toISOString(),
   };
-  return previous.length ? { ...view, PreviousPasswordValidUntil: new Date(Math.max(...previous)).toISOString() } : view;
+  return previous.length
+    ? { ...view, PreviousPasswordValidUntil: new Date(Math.max(...previous)).toISOString() }
+    : view;
 }
 
 export function endpointOf(row: InstanceRow): string {

@@ -28,7 +28,9 @@ export async function backendTlsOptions(target: BackendEndpoint): Promise<false 
       return {
         rejectUnauthorized: true,
         ...(ca ? { ca } : {}),
-        ...(target.sslMode === 'verify-ca' ? { checkServerIdentity: () => undefined } : { servername: target.host }),
+        ...(target.sslMode === 'verify-ca'
+          ? { checkServerIdentity: () => undefined }
+          : { servername: target.host }),
       };
     }
   }

@@ -92,7 +92,11 @@ export function writeGatewayInfo(dataDir: string, info: GatewayInfo): void {
 
 const SECTION = /^\s*\[([^\]]+)\]\s*$/;
 const KEY_VALUE = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*$/;
-const KEY_NAMES = { id: 'aws_access_key_id', secret: 'aws_secret_access_key', token: 'aws_session_token' } as const;
+const KEY_NAMES = {
+  id: 'aws_access_key_id',
+  secret: 'aws_secret_access_key',
+  token: 'aws_session_token',
+} as const;
 
 /** The keys of one profile of an AWS INI credentials file, or null when the file or profile is missing. */
 export function readCredentials(file: string, profile: string): AccessKeyPair | null {
@@ -137,7 +141,9 @@ export function writeCredentials(
     let end = lines.findIndex((l, i) => i > start && SECTION.test(l));
     if (end === -1) end = lines.length;
     const ours = new Set<string>(Object.values(KEY_NAMES));
-    const kept = lines.slice(start + 1, end).filter((l) => !ours.has(KEY_VALUE.exec(l)?.[1]?.toLowerCase() ?? ''));
+    const kept = lines
+      .slice(start + 1, end)
+      .filter((l) => !ours.has(KEY_VALUE.exec(l)?.[1]?.toLowerCase() ?? ''));
     lines.splice(start + 1, end - start - 1, ...fresh, ...kept);
   }
   writePrivateFile(dataDir, DATA_DIR_FILES.credentials, `${lines.join('\n')}\n`);

@@ -14,7 +14,13 @@ export interface ErrorSpec {
   readonly description: string;
 }
 
-function spec(sqlstate: string, http: number, awsCode: string, message: string, description: string): ErrorSpec {
+function spec(
+  sqlstate: string,
+  http: number,
+  awsCode: string,
+  message: string,
+  description: string,
+): ErrorSpec {
   return { sqlstate, http, awsCode, message, description };
 }
 
@@ -170,6 +176,20 @@ export const ERRORS = {
     '{reason}',
     'A parameter of a management call was missing or invalid.',
   ),
+  GH_API_WRONG_REGION: spec(
+    '28000',
+    403,
+    'SignatureDoesNotMatch',
+    'credential should be scoped to region "{expected}", not "{actual}": sign with --region {expected}',
+    "The SigV4 credential scope names another region than the gateway's (fixed at init).",
+  ),
+  GH_API_BODY_TOO_LARGE: spec(
+    '54000',
+    413,
+    'RequestEntityTooLarge',
+    'request body exceeds the {limit}-byte limit',
+    'Management API request bodies are capped (1 MiB).',
+  ),
   GH_API_UNKNOWN_ACTION: spec(
     '42883',
     400,
@@ -262,6 +282,27 @@ export const ERRORS = {
     'cannot reach the state store: {reason}',
     'The PostgreSQL state store (store.url or the embedded PostgreSQL) is unreachable.',
   ),
+  GH_STORE_SCHEMA_TOO_NEW: spec(
+    'F0000',
+    500,
+    'InvalidConfiguration',
+    'the state store schema is at version {storeVersion} but this Gatehouse only knows up to version {codeVersion}: upgrade Gatehouse (downgrades are not supported)',
+    'A newer Gatehouse migrated the store; an older one refuses to run against a schema it does not understand.',
+  ),
+  GH_STORE_MIGRATION_FAILED: spec(
+    'XX000',
+    500,
+    'InternalFailure',
+    'schema migration {version} ({name}) failed and was rolled back: {reason}',
+    'A migration failed; its transaction was rolled back and nothing was recorded. Fix the cause (often permissions on the store database) and start again.',
+  ),
+  GH_SECRET_UNSEALABLE: spec(
+    'XX000',
+    500,
+    'InternalFailure',
+    'internal error',
+    'A sealed secret failed authentication: wrong master key, a row moved to another context, or tampered data. The operator log has which secret.',
+  ),
   GH_CLI_NOT_RUNNING: spec(
     '08006',
     503,
@@ -317,5 +358,9 @@ export function isGatehouseError(e: unknown): e is GatehouseError {
 /** Wrap any thrown value as a GatehouseError (GH_INTERNAL unless it already is one). */
 export function toGatehouseError(e: unknown): GatehouseError {
   if (e instanceof GatehouseError) return e;
-  return new GatehouseError('GH_INTERNAL', {}, { detail: e instanceof Error ? e.message : String(e), cause: e });
+  return new GatehouseError(
+    'GH_INTERNAL',
+    {},
+    { detail: e instanceof Error ? e.message : String(e), cause: e },
+  );
 }

@@ -1,5 +1,5 @@
 // Operator log (pino). Secrets never go in here; redact paths catch accidents.
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -9,7 +9,10 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
     {
       level,
       base: { service: 'gatehouse' },
-      redact: { paths: ['password', '*.password', 'secret', '*.secret', 'token', '*.token'], censor: '[redacted]' },
+      redact: {
+        paths: ['password', '*.password', 'secret', '*.secret', 'token', '*.token'],
+        censor: '[redacted]',
+      },
     },
     options.destination ?? process.stderr,
   );

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Store } from '../store/pool.js';
+import type pg from 'pg';
 import { GatehouseError } from './errors.js';
 import type { Logger } from './logger.js';
 import { MASTER_KEY_BYTES, type SecretBox } from './secret-box.js';
@@ -118,7 +118,10 @@ interface CheckRow {
  * inserted with ON CONFLICT DO NOTHING, so nodes starting together agree and a mismatch never
  * overwrites it.
  */
-export async function verifyMasterKey(store: Pick<Store, 'pool'>, box: SecretBox): Promise<void> {
+export async function verifyMasterKey(
+  store: { pool: Pick<pg.Pool, 'query'> },
+  box: SecretBox,
+): Promise<void> {
   const value = { keyId: box.keyId, canary: box.seal(CANARY).toString('base64') };
   await store.pool.query('INSERT INTO gh_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
     CHECK_ROW,

@@ -29,7 +29,7 @@ function additionalData(aad: string | undefined): Buffer {
 }
 
 function unsealable(reason: string): GatehouseError {
-  return new GatehouseError('GH_INTERNAL', {}, { detail: `cannot open sealed secret: ${reason}` });
+  return new GatehouseError('GH_SECRET_UNSEALABLE', {}, { detail: `cannot open sealed secret: ${reason}` });
 }
 
 export function createSecretBox(masterKey: Buffer): SecretBox {

@@ -6,5 +6,8 @@ export interface EngineListener extends PgListener {}
 
 export interface Engine {
   readonly protocol: 'postgres';
-  listen(instance: PgInstance, address: { host: string; port: number; flag?: string }): Promise<EngineListener>;
+  listen(
+    instance: PgInstance,
+    address: { host: string; port: number; flag?: string },
+  ): Promise<EngineListener>;
 }

@@ -1,9 +1,9 @@
 // Creates, adopts and retires backend roles through the instance's admin connection (safely quoted).
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
+import { backendTlsOptions } from '../core/backend-tls.js';
 import { GatehouseError } from '../core/errors.js';
 import type { BackendTarget } from './backend-url.js';
-import { backendTlsOptions } from '../core/backend-tls.js';
 
 export interface AdminConnection {
   query(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
@@ -66,7 +66,11 @@ export function checkRoleName(username: string, adminUser: string): string | nul
  * Create the role with LOGIN and the given SCRAM verifier, or adopt an existing role by replacing its
  * password (the backend only ever sees a verifier, never a plaintext password).
  */
-export async function upsertLoginRole(admin: AdminConnection, username: string, scramVerifier: string): Promise<'created' | 'adopted'> {
+export async function upsertLoginRole(
+  admin: AdminConnection,
+  username: string,
+  scramVerifier: string,
+): Promise<'created' | 'adopted'> {
   const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username]);
   const role = pg.escapeIdentifier(username);
   const password = pg.escapeLiteral(scramVerifier);
@@ -79,7 +83,10 @@ export async function upsertLoginRole(admin: AdminConnection, username: string, 
 }
 
 /** Remove login; drop the role when it owns nothing (otherwise leave it NOLOGIN, as dropping would fail). */
-export async function retireLoginRole(admin: AdminConnection, username: string): Promise<'dropped' | 'disabled' | 'absent'> {
+export async function retireLoginRole(
+  admin: AdminConnection,
+  username: string,
+): Promise<'dropped' | 'disabled' | 'absent'> {
   const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username]);
   if (exists.rowCount === 0) return 'absent';
   const role = pg.escapeIdentifier(username);

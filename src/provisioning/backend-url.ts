@@ -19,13 +19,15 @@ export function parseBackendUrl(text: string): BackendTarget {
   } catch {
     throw invalid('not a valid URL (expected postgres://ADMIN@HOST:PORT/DB)');
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw invalid('scheme must be postgres://');
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw invalid('scheme must be postgres://');
   if (!url.hostname) throw invalid('missing host');
   if (!url.username) throw invalid('missing admin user name (postgres://ADMIN@HOST:PORT/DB)');
   const port = url.port ? Number(url.port) : 5432;
   const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres';
   const sslMode = (url.searchParams.get('sslmode') ?? 'prefer') as BackendSslMode;
-  if (!BACKEND_SSL_MODES.includes(sslMode)) throw invalid(`sslmode must be one of ${BACKEND_SSL_MODES.join(', ')}`);
+  if (!BACKEND_SSL_MODES.includes(sslMode))
+    throw invalid(`sslmode must be one of ${BACKEND_SSL_MODES.join(', ')}`);
   for (const key of url.searchParams.keys()) {
     if (key !== 'sslmode' && key !== 'sslrootcert') throw invalid(`unsupported parameter "${key}"`);
   }

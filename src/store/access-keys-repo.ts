@@ -16,22 +16,26 @@ export async function findAccessKeyRow(db: Queryable, accessKeyId: string): Prom
     [accessKeyId],
   );
   const r = res.rows[0];
-  return r ? { accessKeyId: r.access_key_id, principalArn: r.principal_arn, secret: r.secret, status: r.status } : null;
+  return r
+    ? { accessKeyId: r.access_key_id, principalArn: r.principal_arn, secret: r.secret, status: r.status }
+    : null;
 }
 
 export async function insertAccessKey(db: Queryable, row: AccessKeyRow): Promise<void> {
-  await db.query('INSERT INTO gh_access_keys (access_key_id, principal_arn, secret, status) VALUES ($1, $2, $3, $4)', [
-    row.accessKeyId,
-    row.principalArn,
-    row.secret,
-    row.status,
-  ]);
+  await db.query(
+    'INSERT INTO gh_access_keys (access_key_id, principal_arn, secret, status) VALUES ($1, $2, $3, $4)',
+    [row.accessKeyId, row.principalArn, row.secret, row.status],
+  );
 }
 
-export async function recordAccessKeyUse(db: Queryable, accessKeyId: string, service: string, at: Date): Promise<void> {
-  await db.query('UPDATE gh_access_keys SET last_used_at = $2, last_used_service = $3 WHERE access_key_id = $1', [
-    accessKeyId,
-    at,
-    service,
-  ]);
+export async function recordAccessKeyUse(
+  db: Queryable,
+  accessKeyId: string,
+  service: string,
+  at: Date,
+): Promise<void> {
+  await db.query(
+    'UPDATE gh_access_keys SET last_used_at = $2, last_used_service = $3 WHERE access_key_id = $1',
+    [accessKeyId, at, service],
+  );
 }

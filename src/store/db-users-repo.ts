@@ -32,18 +32,23 @@ function toUser(r: Record<string, unknown>): DbUserRow {
 
 const USER_COLUMNS = 'id, instance_id, username, auth, backend_secret, created_at';
 
-export async function findDbUser(db: Queryable, instanceId: string, username: string): Promise<DbUserRow | null> {
-  const res = await db.query(`SELECT ${USER_COLUMNS} FROM gh_db_users WHERE instance_id = $1 AND username = $2`, [
-    instanceId,
-    username,
-  ]);
+export async function findDbUser(
+  db: Queryable,
+  instanceId: string,
+  username: string,
+): Promise<DbUserRow | null> {
+  const res = await db.query(
+    `SELECT ${USER_COLUMNS} FROM gh_db_users WHERE instance_id = $1 AND username = $2`,
+    [instanceId, username],
+  );
   return res.rows[0] ? toUser(res.rows[0]) : null;
 }
 
 export async function listDbUsersOf(db: Queryable, instanceId: string): Promise<DbUserRow[]> {
-  const res = await db.query(`SELECT ${USER_COLUMNS} FROM gh_db_users WHERE instance_id = $1 ORDER BY username`, [
-    instanceId,
-  ]);
+  const res = await db.query(
+    `SELECT ${USER_COLUMNS} FROM gh_db_users WHERE instance_id = $1 ORDER BY username`,
+    [instanceId],
+  );
   return res.rows.map(toUser);
 }
 
@@ -71,7 +76,10 @@ export async function listPasswords(db: Queryable, dbUserId: string): Promise<Pa
 }
 
 export async function insertPassword(db: Queryable, dbUserId: string, verifier: string): Promise<void> {
-  await db.query('INSERT INTO gh_db_user_passwords (db_user_id, verifier) VALUES ($1, $2)', [dbUserId, verifier]);
+  await db.query('INSERT INTO gh_db_user_passwords (db_user_id, verifier) VALUES ($1, $2)', [
+    dbUserId,
+    verifier,
+  ]);
 }
 
 /**
@@ -85,10 +93,10 @@ export async function rotatePasswordRows(
   now: Date,
   graceUntil: Date | null,
 ): Promise<void> {
-  await db.query('DELETE FROM gh_db_user_passwords WHERE db_user_id = $1 AND valid_until IS NOT NULL AND valid_until <= $2', [
-    dbUserId,
-    now,
-  ]);
+  await db.query(
+    'DELETE FROM gh_db_user_passwords WHERE db_user_id = $1 AND valid_until IS NOT NULL AND valid_until <= $2',
+    [dbUserId, now],
+  );
   if (graceUntil === null) {
     await db.query('DELETE FROM gh_db_user_passwords WHERE db_user_id = $1', [dbUserId]);
   } else {

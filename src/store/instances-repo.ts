@@ -47,15 +47,22 @@ export async function findInstance(db: Queryable, identifier: string): Promise<I
   return res.rows[0] ? toRow(res.rows[0]) : null;
 }
 
-export async function findInstanceByListen(db: Queryable, host: string, port: number): Promise<InstanceRow | null> {
-  const res = await db.query(`SELECT ${COLUMNS} FROM gh_instances WHERE listen_host = $1 AND listen_port = $2`, [
-    host,
-    port,
-  ]);
+export async function findInstanceByListen(
+  db: Queryable,
+  host: string,
+  port: number,
+): Promise<InstanceRow | null> {
+  const res = await db.query(
+    `SELECT ${COLUMNS} FROM gh_instances WHERE listen_host = $1 AND listen_port = $2`,
+    [host, port],
+  );
   return res.rows[0] ? toRow(res.rows[0]) : null;
 }
 
-export async function insertInstance(db: Queryable, row: Omit<InstanceRow, 'id' | 'createdAt'>): Promise<InstanceRow> {
+export async function insertInstance(
+  db: Queryable,
+  row: Omit<InstanceRow, 'id' | 'createdAt'>,
+): Promise<InstanceRow> {
   const res = await db.query(
     `INSERT INTO gh_instances (identifier, engine, dbi_resource_id, backend_url, backend_password, listen_host, listen_port, force_ssl, iam_auth)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
@@ -77,7 +84,9 @@ export async function insertInstance(db: Queryable, row: Omit<InstanceRow, 'id' 
 export async function updateInstance(
   db: Queryable,
   identifier: string,
-  patch: Partial<Pick<InstanceRow, 'backendUrl' | 'backendPassword' | 'listenHost' | 'listenPort' | 'forceSsl'>>,
+  patch: Partial<
+    Pick<InstanceRow, 'backendUrl' | 'backendPassword' | 'listenHost' | 'listenPort' | 'forceSsl'>
+  >,
 ): Promise<InstanceRow | null> {
   const res = await db.query(
     `UPDATE gh_instances SET
@@ -102,6 +111,8 @@ export async function updateInstance(
 }
 
 export async function deleteInstanceRow(db: Queryable, identifier: string): Promise<InstanceRow | null> {
-  const res = await db.query(`DELETE FROM gh_instances WHERE identifier = $1 RETURNING ${COLUMNS}`, [identifier]);
+  const res = await db.query(`DELETE FROM gh_instances WHERE identifier = $1 RETURNING ${COLUMNS}`, [
+    identifier,
+  ]);
   return res.rows[0] ? toRow(res.rows[0]) : null;
 }

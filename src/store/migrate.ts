@@ -21,7 +21,11 @@ function checkOrder(migrations: readonly Migration[]): Migration[] {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
   sorted.forEach((m, i) => {
     if (!Number.isInteger(m.version) || m.version < 1 || (i > 0 && sorted[i - 1]!.version === m.version)) {
-      throw new GatehouseError('GH_INTERNAL', {}, { detail: `invalid migration list at version ${m.version}` });
+      throw new GatehouseError(
+        'GH_INTERNAL',
+        {},
+        { detail: `invalid migration list at version ${m.version}` },
+      );
     }
   });
   return sorted;
@@ -62,7 +66,10 @@ export async function migrate(
   }
 }
 
-async function applyPending(client: pg.PoolClient, ordered: readonly Migration[]): Promise<{ applied: number[] }> {
+async function applyPending(
+  client: pg.PoolClient,
+  ordered: readonly Migration[],
+): Promise<{ applied: number[] }> {
   await client.query(CREATE_HISTORY);
   const res = await client.query<{ version: number }>('SELECT version FROM gh_schema_migrations');
   const done = new Set(res.rows.map((r) => r.version));
@@ -70,8 +77,9 @@ async function applyPending(client: pg.PoolClient, ordered: readonly Migration[]
   const newestApplied = Math.max(0, ...done);
   if (newestApplied > newestKnown) {
     // A downgrade: an older Gatehouse must not run against a schema it does not understand.
-    throw new GatehouseError('GH_CONFIG_INVALID', {
-      reason: `the state store schema is at version ${newestApplied} but this Gatehouse only knows up to version ${newestKnown}: upgrade Gatehouse (downgrades are not supported)`,
+    throw new GatehouseError('GH_STORE_SCHEMA_TOO_NEW', {
+      storeVersion: newestApplied,
+      codeVersion: newestKnown,
     });
   }
 
@@ -81,15 +89,19 @@ async function applyPending(client: pg.PoolClient, ordered: readonly Migration[]
     await client.query('BEGIN');
     try {
       await client.query(m.sql);
-      await client.query('INSERT INTO gh_schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      await client.query('INSERT INTO gh_schema_migrations (version, name) VALUES ($1, $2)', [
+        m.version,
+        m.name,
+      ]);
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK');
+      const reason = e instanceof Error ? e.message : String(e);
       throw new GatehouseError(
-        'GH_INTERNAL',
-        {},
+        'GH_STORE_MIGRATION_FAILED',
+        { version: m.version, name: m.name, reason },
         {
-          detail: `schema migration ${m.version} (${m.name}) failed and was rolled back: ${e instanceof Error ? e.message : String(e)}`,
+          detail: `schema migration ${m.version} (${m.name}) failed and was rolled back: ${reason}`,
           cause: e,
         },
       );

@@ -106,7 +106,10 @@ async function withTransaction<T>(
   // A checked-out client has no pool listener: an 'error' event here would otherwise be uncaught.
   // The pending query rejects as well, so logging is all that is needed.
   const onError = (err: Error): void => {
-    logger.warn({ reason: describeStoreError(url, err) }, 'state store: connection failed inside a transaction');
+    logger.warn(
+      { reason: describeStoreError(url, err) },
+      'state store: connection failed inside a transaction',
+    );
   };
   client.on('error', onError);
   let broken: Error | undefined;

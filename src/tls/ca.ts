@@ -3,9 +3,9 @@ import { createPrivateKey, randomBytes, webcrypto, X509Certificate } from 'node:
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import type * as X509 from '@peculiar/x509';
 import { type Clock, systemClock } from '../core/clock.js';
 import { GatehouseError } from '../core/errors.js';
+import { loadX509 } from './x509.js';
 
 export interface TlsMaterial {
   caPem: string;
@@ -39,51 +39,6 @@ const RENEW_BEFORE_DAYS = 30;
 const BACKDATE_MS = 5 * 60_000; // tolerate small clock differences between the CA and its clients
 const EC_KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const EC_SIGNATURE = { name: 'ECDSA', hash: 'SHA-256' } as const;
-
-let x509Module: Promise<typeof X509> | undefined;
-
-/**
- * @peculiar/x509, ready to use. It resolves its algorithms through tsyringe, which needs the Reflect
- * metadata API before the module is evaluated, so a minimal in-memory version is installed first when
- * none is present and the module is imported lazily; then Node's WebCrypto becomes its provider.
- */
-export function loadX509(): Promise<typeof X509> {
-  x509Module ??= (async () => {
-    installReflectMetadata();
-    const x509 = await import('@peculiar/x509');
-    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-    return x509;
-  })();
-  return x509Module;
-}
-
-function installReflectMetadata(): void {
-  const reflect = Reflect as unknown as Record<string, unknown>;
-  if (typeof reflect['getMetadata'] === 'function') return;
-  const tables = new WeakMap<object, Map<unknown, Map<unknown, unknown>>>();
-  const table = (target: object, prop: unknown, create: boolean): Map<unknown, unknown> | undefined => {
-    let byProp = tables.get(target);
-    if (!byProp && create) tables.set(target, (byProp = new Map()));
-    let values = byProp?.get(prop);
-    if (byProp && !values && create) byProp.set(prop, (values = new Map()));
-    return values;
-  };
-  const define = (key: unknown, value: unknown, target: object, prop?: unknown): void => {
-    table(target, prop, true)?.set(key, value);
-  };
-  reflect['defineMetadata'] = define;
-  reflect['getOwnMetadata'] = (key: unknown, target: object, prop?: unknown) =>
-    table(target, prop, false)?.get(key);
-  reflect['getMetadata'] = (key: unknown, target: object, prop?: unknown) => {
-    for (let o: object | null = target; o; o = Object.getPrototypeOf(o) as object | null) {
-      const values = table(o, prop, false);
-      if (values?.has(key)) return values.get(key);
-    }
-    return undefined;
-  };
-  reflect['metadata'] = (key: unknown, value: unknown) => (target: object, prop?: unknown) =>
-    define(key, value, target, prop);
-}
 
 function pem(label: string, der: ArrayBuffer): string {
   const b64 = Buffer.from(der).toString('base64');
@@ -163,8 +118,14 @@ async function loadOrCreateCa(dir: string, clock: Clock): Promise<Ca> {
       reason: `${join(dir, CA_FILES.ca)} exists but its key ${CA_FILES.caKey} is missing: restore the key, or delete ca.pem to create a new CA (clients must then trust the new ca.pem)`,
     });
   }
-  const key = await webcrypto.subtle.importKey('pkcs8', pkcs8Der(keyPem), EC_KEY, false, ['sign']);
-  return { cert: new X509Certificate(certPem), certPem, key };
+  try {
+    const key = await webcrypto.subtle.importKey('pkcs8', pkcs8Der(keyPem), EC_KEY, false, ['sign']);
+    return { cert: new X509Certificate(certPem), certPem, key };
+  } catch (e) {
+    throw new GatehouseError('GH_CONFIG_INVALID', {
+      reason: `the local CA in ${dir} is unreadable (${e instanceof Error ? e.message : String(e)}): it must be a P-256 certificate and key as Gatehouse wrote them`,
+    });
+  }
 }
 
 /** Why the existing leaf must be replaced, or null when it is still good. */

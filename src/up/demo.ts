@@ -43,7 +43,11 @@ export async function ensureDemoTable(appUrl: string): Promise<void> {
 }
 
 /** Register the demo instance, or point it at the current ports if `up` was started with other flags. */
-export async function ensureDemoInstance(cp: ControlPlane, backendUrl: string, listen: string): Promise<void> {
+export async function ensureDemoInstance(
+  cp: ControlPlane,
+  backendUrl: string,
+  listen: string,
+): Promise<void> {
   const existing = (await cp.describeInstances()).find((i) => i.DBInstanceIdentifier === DEMO_INSTANCE);
   if (!existing) {
     await cp.createInstance({ identifier: DEMO_INSTANCE, engine: 'postgres', backendUrl, listen });
@@ -65,10 +69,16 @@ export async function ensureDemoUser(cp: ControlPlane, dataDir: string, appUrl: 
     password = created.generatedPassword as string;
     await writeFile(file, `${password}\n`, { mode: 0o600 });
   } else if (!password) {
-    const rotated = await cp.rotatePassword({ instance: DEMO_INSTANCE, username: DEMO_USER, graceSeconds: 0 });
+    const rotated = await cp.rotatePassword({
+      instance: DEMO_INSTANCE,
+      username: DEMO_USER,
+      graceSeconds: 0,
+    });
     password = rotated.generatedPassword as string;
     await writeFile(file, `${password}\n`, { mode: 0o600 });
   }
-  await withClient(appUrl, (c) => c.query(`GRANT SELECT ON ${DEMO_TABLE} TO ${pg.escapeIdentifier(DEMO_USER)}`));
+  await withClient(appUrl, (c) =>
+    c.query(`GRANT SELECT ON ${DEMO_TABLE} TO ${pg.escapeIdentifier(DEMO_USER)}`),
+  );
   return file;
 }

@@ -10,8 +10,15 @@ import { DATA_DIR_FILES, readCredentials, resolveDataDir, writeCredentials } fro
 import { GatehouseError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { startGateway } from '../gateway.js';
-import { startEmbeddedStore } from '../store/embedded.js';
-import { DEMO_DATABASE, DEMO_INSTANCE, ensureDatabase, ensureDemoInstance, ensureDemoTable, ensureDemoUser } from './demo.js';
+import { findFreePort, startEmbeddedStore } from '../store/embedded.js';
+import {
+  DEMO_DATABASE,
+  DEMO_INSTANCE,
+  ensureDatabase,
+  ensureDemoInstance,
+  ensureDemoTable,
+  ensureDemoUser,
+} from './demo.js';
 import { nextSteps } from './next-steps.js';
 
 export interface RunUpOptions {
@@ -51,7 +58,9 @@ async function assertPortFree(host: string, port: number, flag: string): Promise
 
 async function rememberedStorePort(dataDir: string, requested: number | undefined): Promise<number> {
   const file = join(dataDir, 'up.json');
-  const saved = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { storePort?: number }).catch(() => ({}));
+  const saved = await readFile(file, 'utf8')
+    .then((t) => JSON.parse(t) as { storePort?: number })
+    .catch(() => ({}));
   const port = requested ?? (saved as { storePort?: number }).storePort ?? DEFAULT_STORE_PORT;
   await writeFile(file, `${JSON.stringify({ storePort: port })}\n`, { mode: 0o600 });
   return port;
@@ -70,6 +79,8 @@ export async function runUp(options: RunUpOptions): Promise<RunningUp> {
   const logger = createLogger({ destination: createWriteStream(logFile, { flags: 'a', mode: 0o600 }) });
 
   await assertPortFree(options.host, options.pgPort, '--pg-port');
+  // An instance's listen address is stored, so "any free port" is resolved to a real one now.
+  const pgPort = options.pgPort === 0 ? await findFreePort() : options.pgPort;
   await assertPortFree(options.host, options.apiPort, '--api-port');
   const storePort = await rememberedStorePort(dataDir, options.storePort);
   const embedded = await startEmbeddedStore(dataDir, { port: storePort, logger, portFlag: '--store-port' });
@@ -96,16 +107,23 @@ export async function runUp(options: RunUpOptions): Promise<RunningUp> {
     try {
       const appUrl = urlFor(embedded.url, DEMO_DATABASE);
       await ensureDemoTable(appUrl);
-      await ensureDemoInstance(gateway.controlPlane, urlFor(embedded.url, DEMO_DATABASE, '?sslmode=disable'), `${options.host}:${options.pgPort}`);
+      await ensureDemoInstance(
+        gateway.controlPlane,
+        urlFor(embedded.url, DEMO_DATABASE, '?sslmode=disable'),
+        `${options.host}:${pgPort}`,
+      );
       const failure = (await gateway.reconcile()).find((f) => f.instance === DEMO_INSTANCE);
       if (failure) throw failure.error;
       const passwordFile = await ensureDemoUser(gateway.controlPlane, dataDir, appUrl);
 
       const credentialsFile = join(dataDir, DATA_DIR_FILES.credentials);
-      const key = gateway.bootstrapKey ?? (readCredentials(credentialsFile, 'default') ? null : await adminKeyPair(gateway.store, gateway.box, gateway.account));
+      const key =
+        gateway.bootstrapKey ??
+        (readCredentials(credentialsFile, 'default')
+          ? null
+          : await adminKeyPair(gateway.store, gateway.box, gateway.account));
       if (key) writeCredentials(dataDir, 'default', key);
 
-      const pgPort = gateway.listeners.get(DEMO_INSTANCE)?.port ?? options.pgPort;
       options.out.write(
         nextSteps({
           dataDir,

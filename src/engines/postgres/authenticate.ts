@@ -54,7 +54,8 @@ export async function authenticate(
   }
   const first = server.initial(initial.mechanism, initial.data);
   if (first.kind === 'failure') fail(first, startup.user);
-  if (first.kind !== 'challenge') throw new GatehouseError('GH_PROTOCOL_VIOLATION', { reason: 'unexpected SCRAM state' });
+  if (first.kind !== 'challenge')
+    throw new GatehouseError('GH_PROTOCOL_VIOLATION', { reason: 'unexpected SCRAM state' });
   conn.write(createAuthenticationSASLContinue(first.data));
 
   const final = await server.step(await readPasswordMessage(conn, deps));

@@ -1,7 +1,12 @@
 // The client side of a session before relaying: buffered, bounds-checked reads with one shared deadline.
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { type ErrorFields, MessageBuffer, type RawMessage, createErrorResponse } from '../../protocol/postgres/index.js';
+import {
+  createErrorResponse,
+  type ErrorFields,
+  MessageBuffer,
+  type RawMessage,
+} from '../../protocol/postgres/index.js';
 
 /** The client went away (EOF or reset): normal during auth (psql closes to prompt for a password). */
 export class ClientGoneError extends Error {

@@ -1,5 +1,5 @@
 // A TCP listener for one instance: accepts clients, caps pending handshakes, closes everything on shutdown.
-import { type Server, type Socket, createServer } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { GatehouseError } from '../../core/errors.js';
 import { createErrorResponse } from '../../protocol/postgres/index.js';
 import type { CancelRegistry } from './cancel.js';
@@ -59,7 +59,8 @@ export async function startPgListener(
           new GatehouseError('GH_PORT_IN_USE', {
             host: address.host,
             port: address.port,
-            flag: address.flag ?? `modify-db-instance --db-instance-identifier ${instance.identifier} --listen`,
+            flag:
+              address.flag ?? `modify-db-instance --db-instance-identifier ${instance.identifier} --listen`,
           }),
         );
       } else reject(e);

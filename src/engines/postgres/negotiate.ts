@@ -1,9 +1,9 @@
 // Step 1 of a session: first-packet dispatch (SSLRequest, GSSENCRequest, CancelRequest, direct TLS, StartupMessage).
 import { GatehouseError } from '../../core/errors.js';
 import {
+  createNegotiateProtocolVersion,
   PROTOCOL_3_0,
   PROTOCOL_3_2,
-  createNegotiateProtocolVersion,
   parseStartupPacket,
 } from '../../protocol/postgres/index.js';
 import type { FrontendConnection } from './frontend-connection.js';
@@ -45,7 +45,8 @@ export async function negotiate(
     const packet = parseStartupPacket(await conn.readStartupPacket(limits.maxStartupPacketBytes));
     switch (packet.kind) {
       case 'ssl': {
-        if (conn.encrypted) throw new GatehouseError('GH_PROTOCOL_VIOLATION', { reason: 'SSL request inside SSL' });
+        if (conn.encrypted)
+          throw new GatehouseError('GH_PROTOCOL_VIOLATION', { reason: 'SSL request inside SSL' });
         if (!tls) {
           conn.write(Buffer.from('N'));
           break;
@@ -92,7 +93,9 @@ function acceptStartup(
   const protocolMinor: 0 | 2 = packet.minor >= 2 ? 2 : 0;
   const unknownOptions = [...packet.parameters.keys()].filter((k) => k.startsWith('_pq_.'));
   if ((packet.minor !== 0 && packet.minor !== 2) || unknownOptions.length > 0) {
-    conn.write(createNegotiateProtocolVersion(protocolMinor === 2 ? PROTOCOL_3_2 : PROTOCOL_3_0, unknownOptions));
+    conn.write(
+      createNegotiateProtocolVersion(protocolMinor === 2 ? PROTOCOL_3_2 : PROTOCOL_3_0, unknownOptions),
+    );
   }
   const parameters = [...packet.parameters].filter(
     ([k]) => k !== 'user' && k !== 'database' && !k.startsWith('_pq_.'),

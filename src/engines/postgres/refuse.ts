@@ -25,7 +25,10 @@ export function refuse(conn: FrontendConnection, error: unknown, requestId: stri
   const gh = fromAny(error);
   gh.requestId = requestId;
   const level = gh.code === 'GH_INTERNAL' ? 'error' : 'warn';
-  log[level]({ code: gh.code, detail: gh.detail, err: gh.code === 'GH_INTERNAL' ? error : undefined }, gh.message);
+  log[level](
+    { code: gh.code, detail: gh.detail, err: gh.code === 'GH_INTERNAL' ? error : undefined },
+    gh.message,
+  );
   conn.refuse({ code: gh.spec.sqlstate, message: gh.clientMessage() });
 }
 
@@ -33,6 +36,7 @@ function fromAny(error: unknown): GatehouseError {
   if (error instanceof MessageTooLargeError) {
     return new GatehouseError('GH_PACKET_TOO_LARGE', { size: error.size, limit: error.limit });
   }
-  if (error instanceof ProtocolError) return new GatehouseError('GH_PROTOCOL_VIOLATION', { reason: error.message });
+  if (error instanceof ProtocolError)
+    return new GatehouseError('GH_PROTOCOL_VIOLATION', { reason: error.message });
   return toGatehouseError(error);
 }

@@ -101,7 +101,10 @@ export async function runSession(
     const clientSocket = conn.detach();
     clientSocket.write(Buffer.concat(welcome));
     if (pipelined.length > 0) upstream.socket.write(pipelined);
-    userLog.info({ method: auth.method, tls: conn.encrypted, backendPid: upstream.backendKey.processId }, 'session started');
+    userLog.info(
+      { method: auth.method, tls: conn.encrypted, backendPid: upstream.backendKey.processId },
+      'session started',
+    );
 
     // 5. Relay until either side closes.
     let release = () => {};

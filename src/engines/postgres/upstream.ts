@@ -1,22 +1,22 @@
 // Step 3: log in to the backend as the mapped user with the Gatehouse-held secret; collect its start-up state.
 import { createHash } from 'node:crypto';
-import { type Socket, connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { createScramClient } from '../../auth/scram/client.js';
 import { type BackendEndpoint, backendTlsOptions } from '../../core/backend-tls.js';
 import { GatehouseError } from '../../core/errors.js';
 import {
   AUTH,
-  MessageBuffer,
-  type RawMessage,
   createPasswordMessage,
   createSASLInitialResponse,
   createSASLResponse,
   createSSLRequest,
   createStartupMessage,
+  MessageBuffer,
   parseAuthenticationRequest,
   parseBackendKeyData,
   parseErrorFields,
+  type RawMessage,
 } from '../../protocol/postgres/index.js';
 
 export interface UpstreamRequest {
@@ -133,7 +133,10 @@ async function negotiateTls(raw: Socket, backend: BackendEndpoint): Promise<Sock
   });
 }
 
-async function login(reader: BackendReader, req: UpstreamRequest): Promise<Omit<Upstream, 'leftover' | 'socket'>> {
+async function login(
+  reader: BackendReader,
+  req: UpstreamRequest,
+): Promise<Omit<Upstream, 'leftover' | 'socket'>> {
   const send = (b: Buffer) => reader.socket.write(b);
   send(createStartupMessage([['user', req.user], ['database', req.database], ...req.parameters]));
   let scram: ReturnType<typeof createScramClient> | null = null;
@@ -147,10 +150,15 @@ async function login(reader: BackendReader, req: UpstreamRequest): Promise<Omit<
         if (auth.code === AUTH.ok) break;
         if (auth.code === AUTH.cleartextPassword) send(createPasswordMessage(req.password));
         else if ('salt' in auth) {
-          const inner = createHash('md5').update(req.password + req.user).digest('hex');
-          send(createPasswordMessage(`md5${createHash('md5').update(inner).update(auth.salt).digest('hex')}`));
+          const inner = createHash('md5')
+            .update(req.password + req.user)
+            .digest('hex');
+          send(
+            createPasswordMessage(`md5${createHash('md5').update(inner).update(auth.salt).digest('hex')}`),
+          );
         } else if ('mechanisms' in auth) {
-          if (!auth.mechanisms.includes('SCRAM-SHA-256')) throw new Error(`unsupported SASL mechanisms ${auth.mechanisms}`);
+          if (!auth.mechanisms.includes('SCRAM-SHA-256'))
+            throw new Error(`unsupported SASL mechanisms ${auth.mechanisms}`);
           scram = createScramClient({ password: req.password });
           send(createSASLInitialResponse('SCRAM-SHA-256', scram.clientFirst()));
         } else if ('data' in auth && scram && auth.code === AUTH.saslContinue) {
@@ -224,7 +232,11 @@ function classify(e: unknown, instance: string, stage: 'connect' | 'login'): Err
     // Errors about the client's request (database does not exist, too many connections, …) are passed
     // through; authentication failures of Gatehouse's own secret are an operator problem.
     if (e.sqlstate.startsWith('28') || e.sqlstate === '57P03') {
-      return new GatehouseError('GH_BACKEND_REFUSED', { instance }, { detail: `${e.sqlstate} ${e.message}`, cause: e });
+      return new GatehouseError(
+        'GH_BACKEND_REFUSED',
+        { instance },
+        { detail: `${e.sqlstate} ${e.message}`, cause: e },
+      );
     }
     return e;
   }

@@ -61,6 +61,7 @@ export class BufferReader {
 
   /** Require that the message was consumed exactly. */
   end(what: string): void {
-    if (this.remaining !== 0) throw new ProtocolError(`${this.remaining} unexpected trailing bytes in ${what}`);
+    if (this.remaining !== 0)
+      throw new ProtocolError(`${this.remaining} unexpected trailing bytes in ${what}`);
   }
 }

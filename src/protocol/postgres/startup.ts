@@ -62,7 +62,10 @@ function parseStartupMessage(r: BufferReader, version: number): StartupPacket {
   return { kind: 'startup', major, minor, parameters };
 }
 
-export function createStartupMessage(parameters: Iterable<readonly [string, string]>, version = PROTOCOL_3_0): Buffer {
+export function createStartupMessage(
+  parameters: Iterable<readonly [string, string]>,
+  version = PROTOCOL_3_0,
+): Buffer {
   const w = new BufferWriter().int32(version);
   for (const [name, value] of parameters) w.cstring(name).cstring(value);
   return w.int8(0).frame();

@@ -63,7 +63,11 @@ describe('management API over HTTPS', () => {
     expect(created['DBInstance']).toMatchObject({ DBInstanceIdentifier: 'demo', ForceSsl: true });
     const listed = await c.call('DescribeDBInstances', {});
     expect(listed['DBInstances']).toHaveLength(1);
-    const modified = await c.call('ModifyDBInstance', { DBInstanceIdentifier: 'demo', ForceSsl: false, Listen: '127.0.0.1:6000' });
+    const modified = await c.call('ModifyDBInstance', {
+      DBInstanceIdentifier: 'demo',
+      ForceSsl: false,
+      Listen: '127.0.0.1:6000',
+    });
     expect(modified['DBInstance']).toMatchObject({ ForceSsl: false, Endpoint: { Port: 6000 } });
     await c.call('DeleteDBInstance', { DBInstanceIdentifier: 'demo' });
     expect(await c.call('DescribeDBInstances', {})).toEqual({ DBInstances: [] });
@@ -72,7 +76,11 @@ describe('management API over HTTPS', () => {
   it('returns a generated password only when the gateway generated it', async () => {
     const c = client();
     await c.call('CreateDBInstance', DEMO);
-    const generated = await c.call('CreateDBUser', { DBInstanceIdentifier: 'demo', Username: 'app', Auth: 'password' });
+    const generated = await c.call('CreateDBUser', {
+      DBInstanceIdentifier: 'demo',
+      Username: 'app',
+      Auth: 'password',
+    });
     expect(generated['Password']).toBe('generated-password-0123456789');
     const chosen = await c.call('CreateDBUser', {
       DBInstanceIdentifier: 'demo',
@@ -84,7 +92,11 @@ describe('management API over HTTPS', () => {
     expect(fx.cp.users.get('demo/bob')?.password).toBe('correct horse battery');
     const users = await c.call('ListDBUsers', { DBInstanceIdentifier: 'demo' });
     expect((users['DBUsers'] as unknown[]).length).toBe(2);
-    const rotated = await c.call('RotateDBUserPassword', { DBInstanceIdentifier: 'demo', Username: 'app', GraceSeconds: 60 });
+    const rotated = await c.call('RotateDBUserPassword', {
+      DBInstanceIdentifier: 'demo',
+      Username: 'app',
+      GraceSeconds: 60,
+    });
     expect(rotated['Password']).toBe('rotated-password-0123456789');
     expect(fx.cp.lastRotation).toMatchObject({ instance: 'demo', username: 'app', graceSeconds: 60 });
     expect(await c.call('DeleteDBUser', { DBInstanceIdentifier: 'demo', Username: 'bob' })).toMatchObject({
@@ -93,7 +105,10 @@ describe('management API over HTTPS', () => {
   });
 
   it('a missing parameter is a validation error naming the field, with the request id in message and header', async () => {
-    const res = await httpsCall(fx, { path: '/v1/CreateDBInstance', body: JSON.stringify({ ...DEMO, BackendUrl: undefined }) });
+    const res = await httpsCall(fx, {
+      path: '/v1/CreateDBInstance',
+      body: JSON.stringify({ ...DEMO, BackendUrl: undefined }),
+    });
     expect(res.status).toBe(400);
     const err = res.json.Error!;
     expect(err).toMatchObject({ Code: 'ValidationError', GatehouseCode: 'GH_API_VALIDATION' });
@@ -113,6 +128,18 @@ describe('management API over HTTPS', () => {
     expect(name.message).toContain('DBInstanceIdentifier:');
   });
 
+  it('accepts a signed call whatever its Content-Type, or with none (AWS SDKs send x-amz-json-1.1)', async () => {
+    for (const type of ['', 'application/x-amz-json-1.1', 'text/plain']) {
+      const res = await httpsCall(fx, {
+        path: '/v1/DescribeDBInstances',
+        body: '{}',
+        headers: { 'content-type': type },
+      });
+      expect(res.status, type).toBe(200);
+      expect(res.json).toEqual({ DBInstances: [] });
+    }
+  });
+
   it('a body that is not JSON is a validation error', async () => {
     const res = await httpsCall(fx, { path: '/v1/DescribeDBInstances', body: '{not json' });
     expect(res.status).toBe(400);
@@ -127,7 +154,11 @@ describe('management API over HTTPS', () => {
 
   it("maps the control plane's GatehouseErrors to their registry status and AWS code", async () => {
     const e = await apiError(client().call('DeleteDBInstance', { DBInstanceIdentifier: 'ghost' }));
-    expect(e).toMatchObject({ status: 404, code: 'DBInstanceNotFound', gatehouseCode: 'GH_INSTANCE_NOT_FOUND' });
+    expect(e).toMatchObject({
+      status: 404,
+      code: 'DBInstanceNotFound',
+      gatehouseCode: 'GH_INSTANCE_NOT_FOUND',
+    });
     expect(e.message).toContain('DB instance ghost not found');
   });
 
@@ -146,13 +177,21 @@ describe('management API over HTTPS', () => {
   it('an unsigned call is refused with 403 MissingAuthenticationToken', async () => {
     const res = await httpsCall(fx, { path: '/v1/DescribeDBInstances', body: '{}', sign: false });
     expect(res.status).toBe(403);
-    expect(res.json.Error).toMatchObject({ Code: 'MissingAuthenticationToken', GatehouseCode: 'GH_API_MISSING_AUTH' });
+    expect(res.json.Error).toMatchObject({
+      Code: 'MissingAuthenticationToken',
+      GatehouseCode: 'GH_API_MISSING_AUTH',
+    });
   });
 
   it('a call signed for another region is refused', async () => {
-    const res = await httpsCall(fx, { path: '/v1/DescribeDBInstances', body: '{}', sign: { region: 'eu-west-1' } });
+    const res = await httpsCall(fx, {
+      path: '/v1/DescribeDBInstances',
+      body: '{}',
+      sign: { region: 'eu-west-1' },
+    });
     expect(res.status).toBe(403);
-    expect(res.json.Error?.GatehouseCode).toBe('GH_API_SIGNATURE_MISMATCH');
+    expect(res.json.Error?.Code).toBe('SignatureDoesNotMatch');
+    expect(res.json.Error?.GatehouseCode).toBe('GH_API_WRONG_REGION');
   });
 
   it('a call whose signing time is 10 minutes from server time is refused as expired', async () => {
@@ -174,15 +213,23 @@ describe('management API over HTTPS', () => {
   it('a body over 1 MiB is refused before it is processed', async () => {
     const body = JSON.stringify({ DBInstanceIdentifier: 'x'.repeat(1024 * 1024) });
     const res = await httpsCall(fx, { path: '/v1/DescribeDBInstances', body });
-    expect(res.status).toBe(400);
-    expect(res.json.Error?.Message).toContain('1 MiB');
+    expect(res.status).toBe(413);
+    expect(res.json.Error?.GatehouseCode).toBe('GH_API_BODY_TOO_LARGE');
+    expect(res.json.Error?.Message).toContain('1048576-byte limit');
   });
 
   it('logs each call with action, principal, status and request id, but never the body', async () => {
     const c = client();
     await c.call('CreateDBInstance', DEMO);
-    await c.call('CreateDBUser', { DBInstanceIdentifier: 'demo', Username: 'carol', Auth: 'password', Password: 'hunter2hunter2' });
-    const entry = fx.logLines().find((l) => l['msg'] === 'management API call' && l['action'] === 'CreateDBUser');
+    await c.call('CreateDBUser', {
+      DBInstanceIdentifier: 'demo',
+      Username: 'carol',
+      Auth: 'password',
+      Password: 'hunter2hunter2',
+    });
+    const entry = fx
+      .logLines()
+      .find((l) => l['msg'] === 'management API call' && l['action'] === 'CreateDBUser');
     expect(entry).toMatchObject({ principal: 'arn:aws:iam::123456789012:user/admin', status: 200 });
     expect(entry?.['requestId']).toMatch(/^[0-9a-f]{16}$/);
     expect(typeof entry?.['ms']).toBe('number');
@@ -197,7 +244,8 @@ describe('management API options', () => {
     const f = await startApiFixture({
       authorize: ({ principalArn, action, params }) => {
         seen.push(`${principalArn} ${action} ${String(params['DBInstanceIdentifier'])}`);
-        if (action === 'DeleteDBInstance') throw new GatehouseError('GH_API_VALIDATION', { reason: 'denied by policy' });
+        if (action === 'DeleteDBInstance')
+          throw new GatehouseError('GH_API_VALIDATION', { reason: 'denied by policy' });
       },
     });
     try {

@@ -28,7 +28,10 @@ const DEMO_ARGS = [
 /** Run the CLI against the test API with the data dir's credentials. */
 async function cli(args: string[], o: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) {
   const t = testIo(o);
-  const code = await runCli(['--data-dir', dir, '--endpoint-url', fx.server.url, '--ca-bundle', caFile, ...args], t.io);
+  const code = await runCli(
+    ['--data-dir', dir, '--endpoint-url', fx.server.url, '--ca-bundle', caFile, ...args],
+    t.io,
+  );
   return { code, stdout: t.stdout(), stderr: t.stderr() };
 }
 
@@ -53,7 +56,12 @@ describe('gatehouse rds', () => {
     const r = await cli([...DEMO_ARGS, '--force-ssl']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(r.stdout)).toMatchObject({
-      DBInstance: { DBInstanceIdentifier: 'demo', Engine: 'postgres', ForceSsl: true, BackendUrl: 'postgres://admin@127.0.0.1:5432/app' },
+      DBInstance: {
+        DBInstanceIdentifier: 'demo',
+        Engine: 'postgres',
+        ForceSsl: true,
+        BackendUrl: 'postgres://admin@127.0.0.1:5432/app',
+      },
     });
     expect(r.stdout).toContain('\n  "DBInstance": {');
   });
@@ -80,7 +88,9 @@ describe('gatehouse rds', () => {
     const r = await cli(['rds', 'delete-db-instance', '--db-instance-identifier', 'ghost']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^gatehouse: DB instance ghost not found \(request id [0-9a-f]{16}\) \[GH_INSTANCE_NOT_FOUND\]\n$/);
+    expect(r.stderr).toMatch(
+      /^gatehouse: DB instance ghost not found \(request id [0-9a-f]{16}\) \[GH_INSTANCE_NOT_FOUND\]\n$/,
+    );
   });
 
   it('a missing required flag is a commander usage error, exit 1, with no API call', async () => {
@@ -103,14 +113,36 @@ describe('gatehouse db', () => {
   });
 
   it('create-user without --password-stdin prints the generated password once', async () => {
-    const r = await cli(['db', 'create-user', '--db-instance-identifier', 'demo', '--username', 'app', '--auth', 'password']);
+    const r = await cli([
+      'db',
+      'create-user',
+      '--db-instance-identifier',
+      'demo',
+      '--username',
+      'app',
+      '--auth',
+      'password',
+    ]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ DBUser: { Username: 'app' }, Password: 'generated-password-0123456789' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      DBUser: { Username: 'app' },
+      Password: 'generated-password-0123456789',
+    });
   });
 
   it('create-user --password-stdin sends the piped password (without its newline) and does not print it', async () => {
     const r = await cli(
-      ['db', 'create-user', '--db-instance-identifier', 'demo', '--username', 'bob', '--auth', 'password', '--password-stdin'],
+      [
+        'db',
+        'create-user',
+        '--db-instance-identifier',
+        'demo',
+        '--username',
+        'bob',
+        '--auth',
+        'password',
+        '--password-stdin',
+      ],
       { stdin: 's3cret-pass-word\n' },
     );
     expect(r.code).toBe(0);
@@ -120,16 +152,47 @@ describe('gatehouse db', () => {
   });
 
   it('--password-stdin with nothing piped is an error', async () => {
-    const r = await cli(['db', 'create-user', '--db-instance-identifier', 'demo', '--username', 'bob', '--auth', 'password', '--password-stdin'], {
-      stdin: '',
-    });
+    const r = await cli(
+      [
+        'db',
+        'create-user',
+        '--db-instance-identifier',
+        'demo',
+        '--username',
+        'bob',
+        '--auth',
+        'password',
+        '--password-stdin',
+      ],
+      {
+        stdin: '',
+      },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('nothing was read from standard input');
   });
 
   it('rotate-password --grace 1h passes 3600 seconds; list-users and delete-user round-trip', async () => {
-    await cli(['db', 'create-user', '--db-instance-identifier', 'demo', '--username', 'app', '--auth', 'password']);
-    const r = await cli(['db', 'rotate-password', '--db-instance-identifier', 'demo', '--username', 'app', '--grace', '1h']);
+    await cli([
+      'db',
+      'create-user',
+      '--db-instance-identifier',
+      'demo',
+      '--username',
+      'app',
+      '--auth',
+      'password',
+    ]);
+    const r = await cli([
+      'db',
+      'rotate-password',
+      '--db-instance-identifier',
+      'demo',
+      '--username',
+      'app',
+      '--grace',
+      '1h',
+    ]);
     expect(r.code).toBe(0);
     expect(fx.cp.lastRotation?.graceSeconds).toBe(3600);
     expect(JSON.parse(r.stdout).Password).toBe('rotated-password-0123456789');
@@ -141,10 +204,28 @@ describe('gatehouse db', () => {
   });
 
   it('rotate-password without --grace sends 0; a malformed --grace is a usage error', async () => {
-    await cli(['db', 'create-user', '--db-instance-identifier', 'demo', '--username', 'app', '--auth', 'password']);
+    await cli([
+      'db',
+      'create-user',
+      '--db-instance-identifier',
+      'demo',
+      '--username',
+      'app',
+      '--auth',
+      'password',
+    ]);
     await cli(['db', 'rotate-password', '--db-instance-identifier', 'demo', '--username', 'app']);
     expect(fx.cp.lastRotation?.graceSeconds).toBe(0);
-    const bad = await cli(['db', 'rotate-password', '--db-instance-identifier', 'demo', '--username', 'app', '--grace', '1w']);
+    const bad = await cli([
+      'db',
+      'rotate-password',
+      '--db-instance-identifier',
+      'demo',
+      '--username',
+      'app',
+      '--grace',
+      '1w',
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('is not a duration');
   });
@@ -182,10 +263,11 @@ describe('CLI endpoint and credential resolution', () => {
     expect(r.stderr).toContain('[GH_CLI_NO_CREDENTIALS]');
   });
 
-  it('a region other than the gateway\'s is refused by the API', async () => {
+  it("a region other than the gateway's is refused by the API", async () => {
     const r = await cli(['--region', 'eu-west-1', 'rds', 'describe-db-instances']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('[GH_API_SIGNATURE_MISMATCH]');
+    expect(r.stderr).toContain('[GH_API_WRONG_REGION]');
+    expect(r.stderr).toContain('--region us-east-1');
   });
 
   it('a closed port is reported as GH_CLI_NOT_RUNNING', async () => {
@@ -194,7 +276,10 @@ describe('CLI endpoint and credential resolution', () => {
     const { port } = probe.address() as { port: number };
     await new Promise<void>((r) => probe.close(() => r()));
     const t = testIo();
-    const code = await runCli(['--data-dir', dir, '--endpoint-url', `https://127.0.0.1:${port}`, 'rds', 'describe-db-instances'], t.io);
+    const code = await runCli(
+      ['--data-dir', dir, '--endpoint-url', `https://127.0.0.1:${port}`, 'rds', 'describe-db-instances'],
+      t.io,
+    );
     expect(code).toBe(1);
     expect(t.stderr()).toContain(`cannot reach the Gatehouse management API at https://127.0.0.1:${port}`);
     expect(t.stderr()).toContain('[GH_CLI_NOT_RUNNING]');
@@ -202,7 +287,10 @@ describe('CLI endpoint and credential resolution', () => {
 
   it('an untrusted certificate is refused with advice to pass --ca-bundle', async () => {
     const t = testIo();
-    const code = await runCli(['--data-dir', dir, '--endpoint-url', fx.server.url, 'rds', 'describe-db-instances'], t.io);
+    const code = await runCli(
+      ['--data-dir', dir, '--endpoint-url', fx.server.url, 'rds', 'describe-db-instances'],
+      t.io,
+    );
     expect(code).toBe(1);
     expect(t.stderr()).toContain('--ca-bundle');
   });

@@ -10,6 +10,16 @@ import { migrate } from '../../../src/store/migrate.js';
 import { openStore, type Store } from '../../../src/store/pool.js';
 import { startEmbeddedPostgres, type TestPostgres } from '../../support/embedded-pg.js';
 
+/** The GatehouseError a promise rejects with (failing the test if it resolves or throws something else). */
+async function caught(p: Promise<unknown>): Promise<GatehouseError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(GatehouseError);
+  return e as GatehouseError;
+}
+
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'gh-mk-'));
@@ -19,15 +29,6 @@ async function tempDir(): Promise<string> {
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(GatehouseError);
-  return (e as GatehouseError).code;
-}
 
 describe('loadMasterKey', () => {
   const key = randomBytes(32);
@@ -56,7 +57,7 @@ describe('loadMasterKey', () => {
       randomBytes(33).toString('hex'),
       'ab'.repeat(31),
     ]) {
-      expect(await codeOf(loadMasterKey({ env: { GATEHOUSE_MASTER_KEY: bad }, keyFile }))).toBe(
+      expect((await caught(loadMasterKey({ env: { GATEHOUSE_MASTER_KEY: bad }, keyFile }))).code).toBe(
         'GH_MASTER_KEY_INVALID',
       );
     }
@@ -81,7 +82,7 @@ describe('loadMasterKey', () => {
 
   it('a missing key file without create is GH_MASTER_KEY_MISSING naming the path', async () => {
     const keyFile = join(await tempDir(), 'absent.key');
-    const e = await loadMasterKey({ env: {}, keyFile }).catch((err: unknown) => err as GatehouseError);
+    const e = await caught(loadMasterKey({ env: {}, keyFile }));
     expect(e.code).toBe('GH_MASTER_KEY_MISSING');
     expect(e.message).toContain(keyFile);
     await expect(stat(keyFile)).rejects.toThrow();
@@ -90,7 +91,9 @@ describe('loadMasterKey', () => {
   it('a malformed key file is GH_MASTER_KEY_INVALID and is left as it was', async () => {
     const keyFile = join(await tempDir(), 'master.key');
     await writeFile(keyFile, 'short', { mode: 0o600 });
-    expect(await codeOf(loadMasterKey({ env: {}, keyFile, create: true }))).toBe('GH_MASTER_KEY_INVALID');
+    expect((await caught(loadMasterKey({ env: {}, keyFile, create: true }))).code).toBe(
+      'GH_MASTER_KEY_INVALID',
+    );
     expect(await readFile(keyFile, 'utf8')).toBe('short');
   });
 
@@ -135,7 +138,7 @@ describe('verifyMasterKey', () => {
     await verifyMasterKey(store, createSecretBox(Buffer.from(rightKey)));
     expect(await checkRow()).toEqual(row);
     const wrong = createSecretBox(randomBytes(32));
-    const e = await verifyMasterKey(store, wrong).catch((err: unknown) => err as GatehouseError);
+    const e = await caught(verifyMasterKey(store, wrong));
     expect(e.code).toBe('GH_MASTER_KEY_WRONG');
     expect(e.params).toEqual({ keyId: right.keyId, actualKeyId: wrong.keyId });
     expect(await checkRow()).toEqual(row);
@@ -152,7 +155,7 @@ describe('verifyMasterKey', () => {
     await store.pool.query("UPDATE gh_meta SET value = $1 WHERE key = 'master_key_check'", [
       JSON.stringify(forged),
     ]);
-    expect(await codeOf(verifyMasterKey(store, box))).toBe('GH_MASTER_KEY_WRONG');
+    expect((await caught(verifyMasterKey(store, box))).code).toBe('GH_MASTER_KEY_WRONG');
     expect(await checkRow()).toEqual(forged);
   });
 });

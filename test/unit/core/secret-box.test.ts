@@ -66,7 +66,7 @@ describe('createSecretBox', () => {
     const other = createSecretBox(randomBytes(32));
     expect(() => other.open(box.seal('secret'))).toThrow(
       expect.objectContaining({
-        code: 'GH_INTERNAL',
+        code: 'GH_SECRET_UNSEALABLE',
         detail: expect.stringMatching(/authentication failed/),
       }),
     );

@@ -1,13 +1,23 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GatehouseError } from '../../../src/core/errors.js';
-import { findFreePort, startEmbeddedStore } from '../../../src/store/embedded.js';
+import { findFreePort, ROOT_CLUSTER_BASE, startEmbeddedStore } from '../../../src/store/embedded.js';
 import { isAlive } from '../../../src/store/embedded-process.js';
 import { startEmbeddedPostgres } from '../../support/embedded-pg.js';
+
+/** The GatehouseError a promise rejects with (failing the test if it resolves or throws something else). */
+async function caught(p: Promise<unknown>): Promise<GatehouseError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(GatehouseError);
+  return e as GatehouseError;
+}
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -72,8 +82,7 @@ describe('startEmbeddedStore', () => {
     const running = await startEmbeddedStore(dir, { port });
     cleanups.push(() => running.stop());
     for (const p of [port, await findFreePort()]) {
-      const e = await startEmbeddedStore(dir, { port: p }).catch((err: unknown) => err as GatehouseError);
-      expect(e).toBeInstanceOf(GatehouseError);
+      const e = await caught(startEmbeddedStore(dir, { port: p }));
       expect(e.code).toBe('GH_STORE_UNAVAILABLE');
       expect(e.message).toMatch(/already running \(pid \d+, port \d+\)/);
     }
@@ -88,12 +97,35 @@ describe('startEmbeddedStore', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => blocker.close(r)));
     const port = (blocker.address() as { port: number }).port;
-    const e = await startEmbeddedStore(dir, { port, portFlag: '--store-port' }).catch((err: unknown) => err);
+    const e = await caught(startEmbeddedStore(dir, { port, portFlag: '--store-port' }));
     expect(e).toMatchObject({
       code: 'GH_PORT_IN_USE',
       params: { port, host: '127.0.0.1', flag: '--store-port' },
     });
   });
+  it.runIf(process.getuid?.() === 0)(
+    'as root, a data dir the postgres OS user cannot reach (like ~/.gatehouse under /root) gets its cluster in ROOT_CLUSTER_BASE behind a pgdata symlink, and a restart finds it',
+    async () => {
+      const locked = await dataDir(); // mkdtemp: 0700, owned by root, like /root
+      const home = join(locked, 'home');
+      const first = await startEmbeddedStore(home, { port: await findFreePort() });
+      cleanups.push(() => first.stop());
+      await query(first.url, 'CREATE TABLE kept (x int)');
+      await first.stop();
+      const link = await lstat(join(home, 'pgdata'));
+      expect(link.isSymbolicLink()).toBe(true);
+      const target = await readlink(join(home, 'pgdata'));
+      expect(target.startsWith(`${ROOT_CLUSTER_BASE}/`)).toBe(true);
+      cleanups.push(() => rm(target, { recursive: true, force: true }));
+      const again = await startEmbeddedStore(home, { port: await findFreePort() });
+      cleanups.push(() => again.stop());
+      const rows = await query<{ n: string }>(
+        again.url,
+        "SELECT count(*) AS n FROM pg_tables WHERE tablename = 'kept'",
+      );
+      expect(rows[0]?.n).toBe('1');
+    },
+  );
 });
 
 describe('startEmbeddedPostgres (test helper)', () => {

@@ -106,7 +106,7 @@ describe('migrate', () => {
     await migrate(store, [...MIGRATIONS, slow]);
     const e = await migrate(store, MIGRATIONS).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(GatehouseError);
-    expect((e as GatehouseError).code).toBe('GH_CONFIG_INVALID');
+    expect((e as GatehouseError).code).toBe('GH_STORE_SCHEMA_TOO_NEW');
     expect((e as GatehouseError).message).toMatch(/version 2 .*only knows up to version 1/);
     expect(await versions(store)).toEqual([1, 2]);
   });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,14 +8,19 @@ import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
-import type { GatehouseError } from '../../../src/core/errors.js';
-import {
-  CA_FILES,
-  ensureCertificates,
-  loadTlsMaterial,
-  loadX509,
-  type TlsMaterial,
-} from '../../../src/tls/ca.js';
+import { GatehouseError } from '../../../src/core/errors.js';
+import { CA_FILES, ensureCertificates, loadTlsMaterial, type TlsMaterial } from '../../../src/tls/ca.js';
+import { loadX509 } from '../../../src/tls/x509.js';
+
+/** The GatehouseError a promise rejects with (failing the test if it resolves or throws something else). */
+async function caught(p: Promise<unknown>): Promise<GatehouseError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(GatehouseError);
+  return e as GatehouseError;
+}
 
 const run = promisify(execFile);
 const DAY = 86_400_000;
@@ -187,9 +192,18 @@ describe('ensureCertificates', () => {
     const dir = await tempDir();
     const first = await ensureCertificates(dir);
     await unlink(join(dir, CA_FILES.caKey));
-    const e = await ensureCertificates(dir).catch((err: unknown) => err as GatehouseError);
+    const e = await caught(ensureCertificates(dir));
     expect(e.code).toBe('GH_CONFIG_INVALID');
     expect(e.message).toContain('ca-key.pem');
+    expect(await readFile(first.caFile, 'utf8')).toBe(first.caPem);
+  });
+
+  it('refuses a corrupt CA key with GH_CONFIG_INVALID instead of replacing the CA', async () => {
+    const dir = await tempDir();
+    const first = await ensureCertificates(dir);
+    await writeFile(join(dir, CA_FILES.caKey), 'garbage', { mode: 0o600 });
+    const e = await caught(ensureCertificates(dir));
+    expect(e.code).toBe('GH_CONFIG_INVALID');
     expect(await readFile(first.caFile, 'utf8')).toBe(first.caPem);
   });
 

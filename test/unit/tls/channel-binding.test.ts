@@ -3,8 +3,8 @@ import { createHash, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadX509 } from '../../../src/tls/ca.js';
 import { certificateHashForChannelBinding, channelBindingDigest } from '../../../src/tls/channel-binding.js';
+import { loadX509 } from '../../../src/tls/x509.js';
 
 const run = promisify(execFile);
 type X509 = Awaited<ReturnType<typeof loadX509>>;
@@ -22,7 +22,7 @@ const rsa = (name: 'RSASSA-PKCS1-v1_5' | 'RSA-PSS', hash: string) => ({
 
 /** A self-signed certificate made with @peculiar/x509 (WebCrypto keys), as DER. */
 async function selfSigned(
-  keyAlgorithm: Parameters<typeof webcrypto.subtle.generateKey>[0],
+  keyAlgorithm: Record<string, unknown>,
   signingAlgorithm: Record<string, unknown>,
 ): Promise<Buffer> {
   const keys = (await webcrypto.subtle.generateKey(keyAlgorithm as never, true, ['sign', 'verify'])) as never;

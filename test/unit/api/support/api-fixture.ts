@@ -6,7 +6,10 @@ import { OffsetClock } from '../../../../src/core/clock.js';
 import { MemoryControlPlane, MemoryKeys } from './memory-control-plane.js';
 import { selfSignedCert, type TestCert } from './self-signed.js';
 
-export const ADMIN_KEY = { accessKeyId: 'AKIAADMINADMINADMIN0', secretAccessKey: 'adminSecretKeyadminSecretKeyadminSecretK' };
+export const ADMIN_KEY = {
+  accessKeyId: 'AKIAADMINADMINADMIN0',
+  secretAccessKey: 'adminSecretKeyadminSecretKeyadminSecretK',
+};
 
 export interface ApiFixture {
   server: RunningApiServer;
@@ -22,7 +25,9 @@ export interface ApiFixture {
 
 let cachedCert: TestCert | undefined;
 
-export async function startApiFixture(o: { authorize?: Authorize; region?: string } = {}): Promise<ApiFixture> {
+export async function startApiFixture(
+  o: { authorize?: Authorize; region?: string } = {},
+): Promise<ApiFixture> {
   cachedCert ??= selfSignedCert();
   const cert = cachedCert;
   const cp = new MemoryControlPlane();

@@ -8,7 +8,9 @@ export interface RawResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
-  json: Record<string, unknown> & { Error?: { Code: string; GatehouseCode: string; Message: string; RequestId: string } };
+  json: Record<string, unknown> & {
+    Error?: { Code: string; GatehouseCode: string; Message: string; RequestId: string };
+  };
 }
 
 export interface CallOptions {
@@ -28,6 +30,8 @@ export async function httpsCall(fx: ApiFixture, o: CallOptions): Promise<RawResu
     'content-length': String(Buffer.byteLength(body)),
     ...o.headers,
   };
+  // An empty value in o.headers means "send no such header".
+  for (const [name, value] of Object.entries(o.headers ?? {})) if (value === '') delete headers[name];
   if (o.sign !== false) {
     const s = o.sign ?? {};
     const signer = new SignatureV4({
@@ -40,14 +44,29 @@ export async function httpsCall(fx: ApiFixture, o: CallOptions): Promise<RawResu
       sha256: NodeSha256,
     });
     const signed = await signer.sign(
-      { method: o.method ?? 'POST', protocol: 'https:', hostname: url.hostname, path: o.path, query: {}, headers, body },
+      {
+        method: o.method ?? 'POST',
+        protocol: 'https:',
+        hostname: url.hostname,
+        path: o.path,
+        query: {},
+        headers,
+        body,
+      },
       { signingDate: s.signingDate ?? new Date() },
     );
     headers = signed.headers;
   }
   return new Promise((resolve, reject) => {
     const req = request(
-      { method: o.method ?? 'POST', host: url.hostname, port: url.port, path: o.path, headers, ca: fx.cert.certPem },
+      {
+        method: o.method ?? 'POST',
+        host: url.hostname,
+        port: url.port,
+        path: o.path,
+        headers,
+        ca: fx.cert.certPem,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

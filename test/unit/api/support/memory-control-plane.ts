@@ -42,7 +42,8 @@ export class MemoryControlPlane implements ControlPlane {
 
   async createInstance(i: CreateInstanceInput): Promise<InstanceView> {
     this.check();
-    if (this.instances.has(i.identifier)) throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: i.identifier });
+    if (this.instances.has(i.identifier))
+      throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: i.identifier });
     const [host = '', port = '0'] = i.listen.split(':');
     const view: InstanceView = {
       DBInstanceIdentifier: i.identifier,
@@ -88,7 +89,8 @@ export class MemoryControlPlane implements ControlPlane {
     this.check();
     this.instance(i.instance);
     const key = `${i.instance}/${i.username}`;
-    if (this.users.has(key)) throw new GatehouseError('GH_DB_USER_EXISTS', { user: i.username, instance: i.instance });
+    if (this.users.has(key))
+      throw new GatehouseError('GH_DB_USER_EXISTS', { user: i.username, instance: i.instance });
     const view: DbUserView = {
       DBInstanceIdentifier: i.instance,
       Username: i.username,
@@ -103,7 +105,9 @@ export class MemoryControlPlane implements ControlPlane {
   async listDbUsers(instance: string): Promise<DbUserView[]> {
     this.check();
     this.instance(instance);
-    return [...this.users.values()].filter((u) => u.view.DBInstanceIdentifier === instance).map((u) => u.view);
+    return [...this.users.values()]
+      .filter((u) => u.view.DBInstanceIdentifier === instance)
+      .map((u) => u.view);
   }
 
   private user(instance: string, username: string): StoredUser {
@@ -125,9 +129,14 @@ export class MemoryControlPlane implements ControlPlane {
     const found = this.user(i.instance, i.username);
     found.password = i.password ?? 'rotated-password-0123456789';
     if (i.graceSeconds > 0) {
-      found.view = { ...found.view, PreviousPasswordValidUntil: new Date(Date.UTC(2025, 0, 1, 0, 0, i.graceSeconds)).toISOString() };
+      found.view = {
+        ...found.view,
+        PreviousPasswordValidUntil: new Date(Date.UTC(2025, 0, 1, 0, 0, i.graceSeconds)).toISOString(),
+      };
     }
-    return i.password === undefined ? { user: found.view, generatedPassword: found.password } : { user: found.view };
+    return i.password === undefined
+      ? { user: found.view, generatedPassword: found.password }
+      : { user: found.view };
   }
 }
 
@@ -135,8 +144,14 @@ export class MemoryKeys implements AccessKeyLookup {
   readonly records = new Map<string, AccessKeyRecord>();
   lookups = 0;
 
-  add(record: Partial<AccessKeyRecord> & Pick<AccessKeyRecord, 'accessKeyId' | 'secretAccessKey'>): AccessKeyRecord {
-    const full: AccessKeyRecord = { status: 'Active', principalArn: 'arn:aws:iam::123456789012:user/admin', ...record };
+  add(
+    record: Partial<AccessKeyRecord> & Pick<AccessKeyRecord, 'accessKeyId' | 'secretAccessKey'>,
+  ): AccessKeyRecord {
+    const full: AccessKeyRecord = {
+      status: 'Active',
+      principalArn: 'arn:aws:iam::123456789012:user/admin',
+      ...record,
+    };
     this.records.set(full.accessKeyId, full);
     return full;
   }

@@ -51,7 +51,10 @@ function lowerCaseHeaders(h: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-function toSignedRequest(signed: { method: string; path: string; query?: Record<string, unknown>; headers: Record<string, string> }, body: string | Buffer): SignedRequest {
+function toSignedRequest(
+  signed: { method: string; path: string; query?: Record<string, unknown>; headers: Record<string, string> },
+  body: string | Buffer,
+): SignedRequest {
   return {
     method: signed.method,
     path: signed.path,

@@ -1,0 +1,31 @@
+// Benchmark knobs read once from the environment (BENCH_*); defaults and meaning are in bench/README.md.
+
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function positiveInt(env, name, fallback) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+/** The run's parameters; pgbench wants clients to be a multiple of threads, so jobs is capped at clients. */
+export function readKnobs(env = process.env) {
+  const clients = positiveInt(env, 'BENCH_CLIENTS', 16);
+  const jobs = Math.min(positiveInt(env, 'BENCH_JOBS', 2), clients);
+  if (clients % jobs !== 0)
+    throw new Error(`BENCH_CLIENTS (${clients}) must be a multiple of BENCH_JOBS (${jobs})`);
+  return {
+    seconds: positiveInt(env, 'BENCH_SECONDS', 15),
+    warmupSeconds: positiveInt(env, 'BENCH_WARMUP_SECONDS', 3),
+    clients,
+    jobs,
+    scale: positiveInt(env, 'BENCH_SCALE', 10),
+    poolSize: positiveInt(env, 'BENCH_POOL_SIZE', 16),
+    output: env['BENCH_OUTPUT'] ? resolve(env['BENCH_OUTPUT']) : resolve(REPO_ROOT, 'docs/benchmarks.md'),
+  };
+}

@@ -1,0 +1,24 @@
+// What the numbers were measured on: cores, CPU model, memory, kernel and tool versions.
+import { readFile } from 'node:fs/promises';
+import { availableParallelism, release, totalmem, type } from 'node:os';
+import { PGBENCH_BIN } from './postgres.mjs';
+import { runCommand } from './process.mjs';
+
+async function cpuModel() {
+  const info = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  return /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? 'unknown';
+}
+
+export async function describeMachine({ postgresVersion, pgbouncerVersion }) {
+  const pgbench = await runCommand(PGBENCH_BIN, ['--version']);
+  return {
+    cores: availableParallelism(),
+    cpu: await cpuModel(),
+    memoryGiB: (totalmem() / 2 ** 30).toFixed(1),
+    kernel: `${type()} ${release()}`,
+    node: process.version,
+    postgres: postgresVersion,
+    pgbench: pgbench.stdout.trim(),
+    pgbouncer: pgbouncerVersion ?? 'not installed',
+  };
+}

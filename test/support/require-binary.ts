@@ -1,0 +1,38 @@
+// Locates an external client binary (psql, mysql, …) for integration tests: skip locally when absent, fail under CI.
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+
+function findOnPath(name: string): string | null {
+  if (isAbsolute(name)) return canExecute(name) ? name : null;
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    if (canExecute(candidate)) return candidate;
+  }
+  return null;
+}
+
+function canExecute(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The absolute path of `name` on PATH, or null (after logging why the dependent tests are skipped).
+ * Under CI=true a missing binary throws instead: CI must never silently skip a real-client test.
+ */
+export function requireBinary(name: string): string | null {
+  const path = findOnPath(name);
+  if (path !== null) return path;
+  const reason = `${name} not found on PATH`;
+  if (process.env['CI'] === 'true')
+    throw new Error(`${reason}: CI=true requires it (install it, e.g. apt-get install)`);
+  console.warn(
+    `[skip] tests needing ${name} are skipped: ${reason} (they run, and fail if it is missing, under CI=true)`,
+  );
+  return null;
+}
