@@ -34,6 +34,11 @@ function runExitSteps() {
   }
 }
 
+/** True once tear-down began (Ctrl-C): the measuring loop stops starting runs. */
+export function isStopping() {
+  return cleaning !== null;
+}
+
 export function cleanup() {
   cleaning ??= (async () => {
     killRunningCommands();

@@ -21,6 +21,7 @@ export function readKnobs(env = process.env) {
     throw new Error(`BENCH_CLIENTS (${clients}) must be a multiple of BENCH_JOBS (${jobs})`);
   return {
     seconds: positiveInt(env, 'BENCH_SECONDS', 15),
+    rounds: positiveInt(env, 'BENCH_ROUNDS', 3),
     warmupSeconds: positiveInt(env, 'BENCH_WARMUP_SECONDS', 3),
     clients,
     jobs,

@@ -41,7 +41,12 @@ export async function startBenchGateway({ cluster, dataDir, logFile }) {
       forceSsl: false,
     });
     const password = randomBytes(18).toString('base64url');
-    await gateway.controlPlane.createDbUser({ instance: INSTANCE, username: GATEHOUSE_USER, auth: 'password', password });
+    await gateway.controlPlane.createDbUser({
+      instance: INSTANCE,
+      username: GATEHOUSE_USER,
+      auth: 'password',
+      password,
+    });
     await withClient(cluster.adminUrl(BENCH_DB), (c) =>
       c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${GATEHOUSE_USER}`),
     );

@@ -4,7 +4,11 @@ import { runCommand } from './process.mjs';
 
 export const WORKLOADS = [
   { id: 'select', title: 'Select-only, persistent connections (`-S`)', flags: ['-S'] },
-  { id: 'select-connect', title: 'Select-only, one new connection per transaction (`-S -C`)', flags: ['-S', '-C'] },
+  {
+    id: 'select-connect',
+    title: 'Select-only, one new connection per transaction (`-S -C`)',
+    flags: ['-S', '-C'],
+  },
 ];
 
 /** pgbench arguments for one measured (or warm-up) run; `-n` skips the vacuum pgbench -S has no need of. */
@@ -64,10 +68,19 @@ export async function runPgbench(target, workload, knobs, seconds) {
     timeoutMs: (seconds + 60) * 1000,
   });
   const parsed = parsePgbench(result.stdout);
-  const why = result.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
-  if (result.timedOut) return { error: `pgbench hung: killed after ${seconds + 60} s (${why})` };
-  if (result.code !== 0 || parsed === null) {
-    return { error: `pgbench exit ${result.code ?? result.signal}${parsed ? ' (run aborted, partial)' : ''}: ${why}` };
+  const tail = (text) => text.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+  const exitCode = result.code;
+  if (result.timedOut)
+    return { exitCode, error: `pgbench hung: killed after ${seconds + 60} s (${tail(result.stderr)})` };
+  if (result.code !== 0) {
+    const partial = parsed ? ' (run aborted, figures partial)' : '';
+    return {
+      exitCode,
+      error: `pgbench exit ${result.code ?? result.signal}${partial}: ${tail(result.stderr)}`,
+    };
+  }
+  if (parsed === null) {
+    return { exitCode, error: `pgbench printed no tps (no transaction completed?): ${tail(result.stdout)}` };
   }
   return parsed;
 }

@@ -1,11 +1,12 @@
 // pgbouncer for comparison: transaction pooling and SCRAM, from a generated ini, run as the postgres OS user when root.
+
+import { spawn } from 'node:child_process';
 import { access, chown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { findFreePort } from '../dist/store/embedded.js';
 import { onExit } from './cleanup.mjs';
-import { runCommand, waitForPort } from './process.mjs';
 import { BENCH_DB, SUPERUSER } from './postgres.mjs';
+import { runCommand, waitForPort } from './process.mjs';
 
 export const PGBOUNCER_BIN = '/usr/sbin/pgbouncer';
 const OS_USER = 'postgres';
@@ -24,7 +25,8 @@ export async function pgbouncerVersion() {
 
 async function osUserIds(name) {
   const [uid, gid] = await Promise.all([runCommand('id', ['-u', name]), runCommand('id', ['-g', name])]);
-  if (uid.code !== 0 || gid.code !== 0) throw new Error(`OS user ${name} not found (pgbouncer refuses to run as root)`);
+  if (uid.code !== 0 || gid.code !== 0)
+    throw new Error(`OS user ${name} not found (pgbouncer refuses to run as root)`);
   return { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) };
 }
 

@@ -37,13 +37,27 @@ export async function startBenchCluster(workDir) {
 /** CREATE DATABASE bench, then `pgbench -i -s <scale>` into it as the superuser. */
 export async function initialiseBenchDatabase(cluster, password, scale) {
   await withClient(cluster.adminUrl('postgres'), (c) => c.query(`CREATE DATABASE ${BENCH_DB}`));
-  const args = ['-i', '-q', '-s', String(scale), '-h', '127.0.0.1', '-p', String(cluster.port), '-U', SUPERUSER, BENCH_DB];
+  const args = [
+    '-i',
+    '-q',
+    '-s',
+    String(scale),
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(cluster.port),
+    '-U',
+    SUPERUSER,
+    BENCH_DB,
+  ];
   const result = await runCommand(PGBENCH_BIN, args, {
     env: { PGPASSWORD: password, PGSSLMODE: 'disable' },
     timeoutMs: 600_000,
   });
   if (result.code !== 0) {
-    throw new Error(`pgbench -i failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    throw new Error(
+      `pgbench -i failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-5).join(' | ')}`,
+    );
   }
 }
 

@@ -10,7 +10,7 @@ function cell(result) {
   return { tps: result.tps, text: fmt(result.tps, 0) };
 }
 
-/** Rows of one workload: each target's tps and latency, and its tps relative to direct and to pgbouncer. */
+/** Rows of one workload: each target's median tps and latency, tps relative to direct and to pgbouncer, every round. */
 export function tableRows(workload, targets, results) {
   const byId = results.get(workload.id) ?? new Map();
   const direct = cell(byId.get('direct')).tps;
@@ -26,11 +26,20 @@ export function tableRows(workload, targets, results) {
       ok && r.connectionMs !== null ? fmt(r.connectionMs, 3) : '-',
       ratio(c.tps, direct),
       ratio(c.tps, bouncer),
+      ok && r.rounds ? r.rounds.map((n) => n.toFixed(0)).join(' / ') : '-',
     ];
   });
 }
 
-export const HEADER = ['target', 'tps', 'avg latency (ms)', 'avg connect (ms)', 'vs direct', 'vs pgbouncer'];
+export const HEADER = [
+  'target',
+  'tps (median)',
+  'avg latency (ms)',
+  'avg connect (ms)',
+  'vs direct',
+  'vs pgbouncer',
+  'tps of each round',
+];
 
 export function markdownTable(rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;

@@ -522,3 +522,56 @@ describe('StartupMessage layout', () => {
     );
   });
 });
+
+describe('declared counts and terminators inside bodies', () => {
+  it('a SASLInitialResponse whose data length disagrees with the bytes sent is a ProtocolError', () => {
+    fc.assert(
+      fc.property(
+        text(0, 16),
+        bytes(0, 64),
+        fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: -8, max: -1 }), int32),
+        (mechanism, data, skew) => {
+          const declared = data.length + skew;
+          fc.pre(declared !== data.length && declared !== -1);
+          const b = Buffer.concat([Buffer.from(`${mechanism}\0`), be32(declared | 0), data]);
+          expectProtocolError(() => parseSASLInitialResponse(b));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('NegotiateProtocolVersion with a negative or wrong option count, or trailing bytes, is a ProtocolError', () => {
+    fc.assert(
+      fc.property(
+        int32,
+        fc.array(text(), { maxLength: 5 }),
+        fc.integer({ min: 1, max: 3 }),
+        (v, options, skew) => {
+          const good = createNegotiateProtocolVersion(v, options).subarray(5);
+          const withCount = (n: number) => Buffer.concat([be32(v), be32(n), good.subarray(8)]);
+          expectProtocolError(() => parseNegotiateProtocolVersion(withCount(-skew)));
+          expectProtocolError(() => parseNegotiateProtocolVersion(withCount(options.length + skew)));
+          expectProtocolError(() =>
+            parseNegotiateProtocolVersion(Buffer.concat([good, Buffer.alloc(skew, 0x41)])),
+          );
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('PasswordMessage and ParameterStatus refuse bytes after their last NUL and a missing NUL', () => {
+    fc.assert(
+      fc.property(text(0, 40), bytes(1, 8), (s, extra) => {
+        const password = createPasswordMessage(s).subarray(5);
+        expectProtocolError(() => parsePasswordMessage(Buffer.concat([password, extra])));
+        expectProtocolError(() => parsePasswordMessage(password.subarray(0, -1)));
+        const status = createParameterStatus(s, s).subarray(5);
+        expectProtocolError(() => parseParameterStatus(Buffer.concat([status, extra])));
+        expectProtocolError(() => parseParameterStatus(status.subarray(0, -1)));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});

@@ -16,6 +16,9 @@ export class ClientGoneError extends Error {
   }
 }
 
+/** Above every pre-auth message cap: a client cannot make the gateway buffer more than this. */
+const MAX_BUFFERED_BYTES = 256 * 1024;
+
 type Waiter = { resolve: () => void; reject: (e: Error) => void };
 
 export class FrontendConnection {
@@ -24,6 +27,8 @@ export class FrontendConnection {
   private failure: Error | null = null;
   private readonly onData = (chunk: Buffer) => {
     this.buffer.push(chunk);
+    // Backpressure before authentication: stop reading while more is buffered than any message may be.
+    if (this.buffer.pending > MAX_BUFFERED_BYTES) this.socket.pause();
     this.wake();
   };
   private readonly onEnd = () => this.abort(new ClientGoneError());
@@ -74,6 +79,7 @@ export class FrontendConnection {
       const value = take(); // parse errors (oversize, malformed) propagate from here
       if (value !== null) return value;
       if (this.failure) throw this.failure;
+      this.socket.resume();
       await new Promise<void>((resolve, reject) => {
         this.waiter = { resolve, reject };
       });

@@ -2,6 +2,9 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 
+/** How long the surviving side may take to flush and close after its peer closed. */
+const LINGER_MS = 5000;
+
 export interface RelayStats {
   readonly bytesFromClient: number;
   readonly bytesToClient: number;
@@ -21,11 +24,20 @@ export function relay(
 ): Relay {
   const started = Date.now();
   let closedBy: RelayStats['closedBy'] | null = null;
-  const teardown = (by: RelayStats['closedBy']) => {
+  // When one side closes, the other is ended rather than destroyed so bytes already relayed (say a
+  // backend's FATAL before it exits) still reach it; a peer that does not close soon is destroyed.
+  const teardown = (by: RelayStats['closedBy'], hard: boolean) => {
     if (closedBy) return;
     closedBy = by;
-    client.destroy();
-    backend.destroy();
+    const survivor = by === 'client' ? backend : client;
+    (by === 'client' ? client : backend).destroy();
+    if (hard || by === 'gateway') {
+      client.destroy();
+      backend.destroy();
+    } else {
+      survivor.end();
+      setTimeout(() => survivor.destroy(), LINGER_MS).unref();
+    }
     onEnd({
       bytesFromClient: client.bytesRead,
       bytesToClient: client.bytesWritten,
@@ -39,11 +51,11 @@ export function relay(
   // the destination on end, so a client Terminate + FIN reaches the backend before the teardown.
   client.pipe(backend);
   backend.pipe(client);
-  client.on('error', () => teardown('client'));
-  backend.on('error', () => teardown('backend'));
-  client.on('close', () => teardown('client'));
-  backend.on('close', () => teardown('backend'));
+  client.on('error', () => teardown('client', true));
+  backend.on('error', () => teardown('backend', true));
+  client.on('close', () => teardown('client', false));
+  backend.on('close', () => teardown('backend', false));
   client.resume();
   backend.resume();
-  return { close: () => teardown('gateway') };
+  return { close: () => teardown('gateway', true) };
 }

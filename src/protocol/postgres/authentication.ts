@@ -54,11 +54,15 @@ export function parseAuthenticationRequest(body: Buffer): AuthenticationRequest 
     case AUTH.cleartextPassword:
       r.end('Authentication');
       return { code };
-    case AUTH.md5Password:
-      return { code, salt: Buffer.from(r.bytes(4)) };
+    case AUTH.md5Password: {
+      const salt = Buffer.from(r.bytes(4));
+      r.end('AuthenticationMD5Password');
+      return { code, salt };
+    }
     case AUTH.sasl: {
       const mechanisms: string[] = [];
       for (let m = r.cstring(); m !== ''; m = r.cstring()) mechanisms.push(m);
+      r.end('AuthenticationSASL');
       return { code, mechanisms };
     }
     case AUTH.saslContinue:

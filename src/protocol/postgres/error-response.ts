@@ -33,5 +33,6 @@ export function parseErrorFields(body: Buffer): Map<string, string> {
   const r = new BufferReader(body);
   const fields = new Map<string, string>();
   for (let t = r.int8(); t !== 0; t = r.int8()) fields.set(String.fromCharCode(t), r.cstring());
+  r.end('ErrorResponse');
   return fields;
 }

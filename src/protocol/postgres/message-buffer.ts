@@ -8,20 +8,44 @@ export interface RawMessage {
   readonly body: Buffer;
 }
 
+/**
+ * Chunks are kept as a list and joined only once a whole message is in, so a client dripping a large
+ * message one byte at a time costs linear, not quadratic, copying.
+ */
 export class MessageBuffer {
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private total = 0;
 
   push(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.total += chunk.length;
   }
 
   get pending(): number {
-    return this.buf.length;
+    return this.total;
+  }
+
+  /** The first `n` buffered bytes as one buffer (without consuming them), or null if fewer are buffered. */
+  private head(n: number): Buffer | null {
+    if (this.total < n) return null;
+    if ((this.chunks[0] as Buffer).length < n) this.chunks = [Buffer.concat(this.chunks, this.total)];
+    return this.chunks[0] as Buffer;
+  }
+
+  private take(n: number): Buffer {
+    const first = this.head(n) as Buffer;
+    const out = first.subarray(0, n);
+    if (first.length === n) this.chunks.shift();
+    else this.chunks[0] = first.subarray(n);
+    this.total -= n;
+    return out;
   }
 
   /** Byte at `offset` without consuming it (first-byte dispatch). */
   peek(offset: number): number | null {
-    return offset < this.buf.length ? (this.buf[offset] as number) : null;
+    if (!Number.isInteger(offset) || offset < 0 || offset >= this.total) return null;
+    return (this.head(offset + 1) as Buffer)[offset] as number;
   }
 
   /**
@@ -29,33 +53,32 @@ export class MessageBuffer {
    * incomplete. Lengths under 8 or over `maxLength` are refused before the payload arrives.
    */
   nextStartupPacket(maxLength: number): Buffer | null {
-    if (this.buf.length < 4) return null;
-    const len = this.buf.readInt32BE(0);
+    const header = this.head(4);
+    if (!header) return null;
+    const len = header.readInt32BE(0);
     if (len < 8) throw new ProtocolError(`invalid startup packet length ${len}`);
     if (len > maxLength) throw new MessageTooLargeError(len, maxLength);
-    if (this.buf.length < len) return null;
-    const packet = this.buf.subarray(0, len);
-    this.buf = this.buf.subarray(len);
-    return packet;
+    return this.total < len ? null : this.take(len);
   }
 
   /** Next typed message, or null if incomplete. */
   nextMessage(maxLength: number): RawMessage | null {
-    if (this.buf.length < 5) return null;
-    const len = this.buf.readInt32BE(1);
+    const header = this.head(5);
+    if (!header) return null;
+    const len = header.readInt32BE(1);
     if (len < 4) throw new ProtocolError(`invalid message length ${len}`);
     if (len > maxLength) throw new MessageTooLargeError(len, maxLength);
-    if (this.buf.length < len + 1) return null;
-    const type = String.fromCharCode(this.buf[0] as number);
-    const body = this.buf.subarray(5, len + 1);
-    this.buf = this.buf.subarray(len + 1);
-    return { type, body };
+    if (this.total < len + 1) return null;
+    const whole = this.take(len + 1);
+    return { type: String.fromCharCode(whole[0] as number), body: whole.subarray(5) };
   }
 
   /** Everything buffered and not yet consumed (handed over when switching to raw relaying). */
   takeRemaining(): Buffer {
-    const rest = this.buf;
-    this.buf = Buffer.alloc(0);
+    const rest =
+      this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.total);
+    this.chunks = [];
+    this.total = 0;
     return rest;
   }
 }

@@ -1,0 +1,140 @@
+// `npm run bench`: pgbench through PostgreSQL direct, pgbouncer and Gatehouse (plaintext, TLS) on one cluster.
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanup, installSignalHandlers, onCleanup, removeOnExit } from './cleanup.mjs';
+import { readKnobs } from './config.mjs';
+import { renderDocument } from './document.mjs';
+import { GATEHOUSE_USER, startBenchGateway } from './gatehouse.mjs';
+import { describeMachine, loadAverageText } from './machine.mjs';
+import { measure } from './measure.mjs';
+import { WORKLOADS } from './pgbench.mjs';
+import { pgbouncerVersion, startPgbouncer } from './pgbouncer.mjs';
+import {
+  BENCH_DB,
+  initialiseBenchDatabase,
+  SUPERUSER,
+  serverVersion,
+  startBenchCluster,
+} from './postgres.mjs';
+import { tableRows, textTable } from './report.mjs';
+
+const log = (message) => console.error(`[bench] ${message}`);
+
+/** Starts PostgreSQL, Gatehouse and (if installed) pgbouncer; every start registers its own tear-down. */
+async function startEverything(knobs, workDir) {
+  log('starting embedded PostgreSQL');
+  const { cluster, password } = await startBenchCluster(workDir);
+  onCleanup('PostgreSQL', () => cluster.stop());
+  log(`pgbench -i -s ${knobs.scale} ${BENCH_DB}`);
+  await initialiseBenchDatabase(cluster, password, knobs.scale);
+
+  log('starting Gatehouse in-process');
+  const gatewayLog = join(workDir, 'gatehouse.log');
+  const gatehouse = await startBenchGateway({
+    cluster,
+    dataDir: join(workDir, 'gatehouse'),
+    logFile: gatewayLog,
+  });
+  onCleanup('Gatehouse', () => gatehouse.close());
+
+  const bouncerVersion = await pgbouncerVersion();
+  let bouncer = null;
+  if (bouncerVersion === null) {
+    console.log('pgbouncer not installed: column skipped');
+  } else {
+    log(`starting ${bouncerVersion}`);
+    const dir = join(workDir, 'pgbouncer');
+    await mkdir(dir, { mode: 0o700 });
+    bouncer = await startPgbouncer({ dir, backendPort: cluster.port, password, poolSize: knobs.poolSize });
+    onCleanup('pgbouncer', () => bouncer.stop());
+  }
+
+  const common = { host: '127.0.0.1', database: BENCH_DB };
+  const superuser = { ...common, user: SUPERUSER, password, sslmode: 'disable' };
+  const viaGatehouse = {
+    ...common,
+    port: gatehouse.port,
+    user: GATEHOUSE_USER,
+    password: gatehouse.password,
+  };
+  const targets = [
+    { id: 'direct', label: 'PostgreSQL direct', ...superuser, port: cluster.port },
+    bouncer
+      ? { id: 'pgbouncer', label: 'pgbouncer', ...superuser, port: bouncer.port }
+      : { id: 'pgbouncer', label: 'pgbouncer', skipped: 'pgbouncer not installed: column skipped' },
+    { id: 'gatehouse', label: 'Gatehouse', ...viaGatehouse, sslmode: 'disable' },
+    { id: 'gatehouse-tls', label: 'Gatehouse + TLS', ...viaGatehouse, sslmode: 'require' },
+  ];
+  const facts = {
+    postgresVersion: await serverVersion(cluster),
+    pgbouncerVersion: bouncerVersion,
+    gatewayLog,
+  };
+  return { targets, facts };
+}
+
+function setupLines(knobs, targets) {
+  const port = (id) => targets.find((t) => t.id === id)?.port;
+  return [
+    `Database \`${BENCH_DB}\` initialised with \`pgbench -i -s ${knobs.scale}\` (${(knobs.scale * 100_000).toLocaleString('en')} rows in pgbench_accounts); every target reaches the same cluster over loopback TCP.`,
+    `PostgreSQL direct: superuser \`${SUPERUSER}\`, SCRAM-SHA-256, no TLS (port ${port('direct')}).`,
+    port('pgbouncer')
+      ? `pgbouncer: pool_mode=transaction, default_pool_size=${knobs.poolSize}, max_client_conn=200, auth_type=scram-sha-256, no TLS, logging in to PostgreSQL as \`${SUPERUSER}\` (port ${port('pgbouncer')}).`
+      : 'pgbouncer: not installed, column skipped.',
+    `Gatehouse: built dist/, started in the bench's own Node process; instance \`bench\` relays to the cluster without TLS; user \`${GATEHOUSE_USER}\` (SCRAM-SHA-256 password, SELECT on the pgbench tables) (port ${port('gatehouse')}). "Gatehouse + TLS" is the same listener with \`sslmode=require\`.`,
+    `Each workload: a ${knobs.warmupSeconds} s warm-up per target, then ${knobs.rounds} round(s) of ${knobs.seconds} s per target (\`-c ${knobs.clients} -j ${knobs.jobs}\`), the target order rotating each round. Tables show the median round (its tps and latency) and every round's tps.`,
+  ];
+}
+
+async function printGatewayWarnings(file) {
+  const text = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (text === '') return;
+  const lines = text.split('\n');
+  log(`the gateway logged ${lines.length} warning/error line(s); the last ones:`);
+  for (const line of lines.slice(-10)) console.error(line);
+}
+
+async function main() {
+  installSignalHandlers();
+  const knobs = readKnobs();
+  const loadBefore = loadAverageText();
+  const workDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
+  // As root PostgreSQL and pgbouncer run as the postgres OS user, which must be able to enter this dir.
+  await chmod(workDir, 0o711);
+  removeOnExit(workDir);
+  onCleanup('temp dir', () => rm(workDir, { recursive: true, force: true }));
+
+  const { targets, facts } = await startEverything(knobs, workDir);
+  try {
+    const { results, commands } = await measure(knobs, targets, WORKLOADS);
+    const machine = await describeMachine({ ...facts, loadBefore });
+    const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const doc = renderDocument({
+      date,
+      machine,
+      knobs,
+      commands,
+      workloads: WORKLOADS,
+      targets,
+      results,
+      setupLines: setupLines(knobs, targets),
+    });
+    await writeFile(knobs.output, doc);
+    for (const w of WORKLOADS) console.log(`\n${w.title}\n\n${textTable(tableRows(w, targets, results))}`);
+    console.log(`\nwritten to ${knobs.output}`);
+  } finally {
+    await printGatewayWarnings(facts.gatewayLog);
+  }
+}
+
+let code = 0;
+try {
+  await main();
+} catch (e) {
+  console.error(`[bench] failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);
