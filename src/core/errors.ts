@@ -97,6 +97,13 @@ export const ERRORS = {
     'unsupported frontend protocol {major}.{minor}: server supports 3.0 to 3.2',
     'The client asked for a protocol major version other than 3 (e.g. the obsolete version 2).',
   ),
+  GH_TLS_HANDSHAKE_FAILED: spec(
+    '08P01',
+    400,
+    'ValidationError',
+    'TLS handshake failed',
+    "The client's TLS handshake failed (unsupported TLS version, malformed record, no common cipher). A client fault, logged at warn with OpenSSL's reason.",
+  ),
   GH_TLS_UNAVAILABLE: spec(
     '08P01',
     400,

@@ -24,6 +24,7 @@ type Waiter = { resolve: () => void; reject: (e: Error) => void };
 export class FrontendConnection {
   readonly buffer = new MessageBuffer();
   private waiter: Waiter | null = null;
+  private cancelHandshake: ((reason: Error) => void) | null = null;
   private failure: Error | null = null;
   private readonly onData = (chunk: Buffer) => {
     this.buffer.push(chunk);
@@ -60,9 +61,15 @@ export class FrontendConnection {
     return this.socket;
   }
 
-  /** Fail any pending and future read (deadline expiry, shutdown). */
+  /** Register (or clear) the cancel function of a TLS handshake in progress, so abort() reaches it. */
+  readonly trackHandshake = (cancel: ((reason: Error) => void) | null): void => {
+    this.cancelHandshake = cancel;
+  };
+
+  /** Fail any pending and future read, and any TLS handshake in progress (deadline expiry, shutdown). */
   abort(error: Error): void {
     if (!this.failure) this.failure = error;
+    this.cancelHandshake?.(this.failure);
     const w = this.waiter;
     this.waiter = null;
     w?.reject(this.failure);

@@ -1,6 +1,7 @@
 // A TCP listener for one instance: accepts clients, caps pending handshakes, closes everything on shutdown.
 import { createServer, type Server, type Socket } from 'node:net';
 import { GatehouseError } from '../../core/errors.js';
+import { newRequestId } from '../../core/ids.js';
 import { createErrorResponse } from '../../protocol/postgres/index.js';
 import type { CancelRegistry } from './cancel.js';
 import type { Relay } from './relay.js';
@@ -32,7 +33,20 @@ export async function startPgListener(
     socket.on('error', () => {});
     if (pending >= deps.limits.maxPendingConnections) {
       const e = new GatehouseError('GH_TOO_MANY_CONNECTIONS');
-      socket.end(createErrorResponse({ severity: 'FATAL', code: e.spec.sqlstate, message: e.message }));
+      e.requestId = newRequestId();
+      deps.logger.warn(
+        {
+          requestId: e.requestId,
+          instance: current.identifier,
+          remote: socket.remoteAddress,
+          code: e.code,
+          pending,
+        },
+        e.message,
+      );
+      socket.end(
+        createErrorResponse({ severity: 'FATAL', code: e.spec.sqlstate, message: e.clientMessage() }),
+      );
       return;
     }
     pending++;

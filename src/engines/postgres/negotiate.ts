@@ -1,4 +1,5 @@
 // Step 1 of a session: first-packet dispatch (SSLRequest, GSSENCRequest, CancelRequest, direct TLS, StartupMessage).
+import type { Socket } from 'node:net';
 import { GatehouseError } from '../../core/errors.js';
 import {
   createNegotiateProtocolVersion,
@@ -34,7 +35,7 @@ export async function negotiate(
   // PG17 direct TLS: the very first byte is a TLS handshake record instead of a length word.
   if (tls && (await conn.peekFirstByte()) === TLS_HANDSHAKE_RECORD) {
     const head = conn.buffer.takeRemaining();
-    const secure = await upgradeToTls(conn.detach() as import('node:net').Socket, tls, head);
+    const secure = await upgradeToTls(conn.detach() as Socket, tls, head, conn.trackHandshake);
     conn.attach(secure);
     if (secure.alpnProtocol !== PG_ALPN) {
       throw new GatehouseError('GH_PROTOCOL_VIOLATION', { reason: `direct TLS requires ALPN "${PG_ALPN}"` });
@@ -53,9 +54,9 @@ export async function negotiate(
         }
         // Buffer stuffing (CVE-2021-23214): nothing may follow the SSLRequest before the handshake.
         if (conn.buffer.pending > 0) throw new GatehouseError('GH_UNENCRYPTED_AFTER_SSL');
-        const raw = conn.detach() as import('node:net').Socket;
+        const raw = conn.detach() as Socket;
         raw.write(Buffer.from('S'));
-        conn.attach(await upgradeToTls(raw, tls));
+        conn.attach(await upgradeToTls(raw, tls, undefined, conn.trackHandshake));
         break;
       }
       case 'gssenc':

@@ -2,6 +2,8 @@
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
+import { GatehouseError } from '../../core/errors.js';
+import { ClientGoneError } from './frontend-connection.js';
 import type { TlsSettings } from './types.js';
 
 /** ALPN name PostgreSQL clients send (PG17+); mandatory for direct TLS. */
@@ -11,7 +13,12 @@ export const PG_ALPN = 'postgresql';
  * Wrap `raw` in a server TLSSocket and wait for the handshake. `head` holds bytes already read off the
  * socket (the ClientHello, for direct TLS): they are replayed through a small stream shim first.
  */
-export function upgradeToTls(raw: Socket, tls: TlsSettings, head?: Buffer): Promise<TLSSocket> {
+export function upgradeToTls(
+  raw: Socket,
+  tls: TlsSettings,
+  head: Buffer | undefined,
+  track: (cancel: ((reason: Error) => void) | null) => void,
+): Promise<TLSSocket> {
   const transport = head && head.length > 0 ? prepend(raw, head) : raw;
   const secure = new TLSSocket(transport as Socket, {
     isServer: true,
@@ -19,19 +26,24 @@ export function upgradeToTls(raw: Socket, tls: TlsSettings, head?: Buffer): Prom
     ALPNProtocols: [PG_ALPN],
   });
   return new Promise((resolve, reject) => {
-    const fail = (e?: Error) => {
+    const fail = (reason: Error) => {
+      track(null);
       secure.destroy();
       raw.destroy();
-      reject(e ?? new Error('client closed during TLS handshake'));
+      reject(reason);
     };
+    const onError = (e: Error) =>
+      fail(new GatehouseError('GH_TLS_HANDSHAKE_FAILED', {}, { detail: e.message, cause: e }));
+    const onClose = () => fail(new ClientGoneError());
     secure.once('secure', () => {
-      secure.off('error', fail);
+      track(null);
+      secure.off('error', onError);
       secure.off('close', onClose);
       resolve(secure);
     });
-    const onClose = () => fail();
-    secure.once('error', fail);
+    secure.once('error', onError);
     secure.once('close', onClose);
+    track(fail); // the session deadline can abandon the handshake
     raw.resume();
   });
 }

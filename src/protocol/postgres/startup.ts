@@ -44,6 +44,10 @@ export function parseStartupPacket(packet: Buffer): StartupPacket {
       return { kind: 'cancel', processId, secretKey };
     }
     default:
+      // Check the major version before the body (PostgreSQL's ProcessStartupPacket): a v2 packet has a
+      // fixed layout that would otherwise be misreported as malformed instead of unsupported.
+      if (code >>> 16 !== 3)
+        return { kind: 'startup', major: code >>> 16, minor: code & 0xffff, parameters: new Map() };
       return parseStartupMessage(r, code);
   }
 }

@@ -114,10 +114,9 @@ describe('protocol versions at the PostgreSQL front end', () => {
     },
   );
 
-  // Product bug: PostgreSQL checks the major version before parsing parameters (ProcessStartupPacket), so a real
-  // v2 client is told "unsupported frontend protocol" (0A000). The gateway's parseStartupPacket parses the v2
-  // fixed-width body as v3 key/value pairs first and fails with 08P01 "unexpected trailing bytes".
-  it.fails('a genuine protocol 2.0 startup packet (fixed 296-byte layout) is refused with 0A000, not a parse error', async () => {
+  // PostgreSQL checks the major version before parsing parameters (ProcessStartupPacket), so a real v2 client is
+  // told "unsupported frontend protocol" (0A000) rather than that its (v2-layout) packet is malformed.
+  it('a genuine protocol 2.0 startup packet (fixed 296-byte layout) is refused with 0A000, not a parse error', async () => {
     // Protocol 2 StartupPacket: version, database[64], user[32], options[64], unused[64], tty[64] (PG 7.3 docs).
     const packet = Buffer.alloc(296);
     packet.writeInt32BE(296, 0);
