@@ -38,15 +38,25 @@ function verdict(results) {
   return `In this run Gatehouse (plaintext) reached ${r.toFixed(2)}x pgbouncer's select-only throughput${tlsText}: the target is ${met}.`;
 }
 
+/** Said outright when other work was already loading the cores: then every figure here is indicative only. */
+function busyNote(machine) {
+  const oneMinute = Number(machine.loadBefore.split(' / ')[0]);
+  if (!(oneMinute > machine.cores * 0.5)) return [];
+  return [
+    `- **This machine was busy** when the run started (1-minute load average ${oneMinute.toFixed(2)} on ${machine.cores} cores, from other processes): every target lost CPU to that work by an amount that changed from round to round, which the rotating order spreads but cannot remove. Re-run on an idle machine before drawing firm conclusions.`,
+  ];
+}
+
 function reading(results, knobs, machine) {
   return [
     '## Reading the numbers',
     '',
-    "- **vs direct** is the share of PostgreSQL's own throughput a target keeps. A proxy cannot beat it on persistent connections: every query and result makes one more loopback hop through one more process, so below 1.0x is the price of the hop.",
+    "- **vs direct** is the share of PostgreSQL's own throughput a target keeps. A proxy is not expected to beat it on persistent connections: every query and result makes one more loopback hop through one more process, so below 1.0x is the price of the hop, and a proxy row above 1.0x is within the noise (compare the rounds).",
     `- **vs pgbouncer** compares with the usual PostgreSQL proxy. The project target is select-only throughput on persistent connections >= ${TARGET_RATIO.toFixed(1)}x pgbouncer. ${verdict(results)}`,
     '- The **TLS** row adds encryption of every message (and, with `-C`, a TLS handshake per connection); the pgbouncer and direct rows are plaintext, so it is the Gatehouse-to-Gatehouse difference that shows what TLS costs.',
     '- **Connect per transaction** (`-C`) measures connection set-up, not queries. pgbouncer keeps its server connections open and only authenticates the client; Gatehouse relays in session mode, so each client connection costs a SCRAM exchange with the client *and* a fresh backend login (a PostgreSQL process start plus SCRAM). Its natural yardstick there is direct PostgreSQL, which also starts a process per connection; trailing pgbouncer in this workload is expected of a session-mode gateway. pgbench opens each connection synchronously inside its thread, so at most `-j` connections are being set up at once and tps is roughly jobs x 1000 / connect time: the **avg connect** column is the figure to compare.',
     `- Everything ran on the same ${machine.cores} cores: pgbench (${knobs.jobs} threads, ${knobs.clients} clients), PostgreSQL (one process per connection), single-threaded pgbouncer and the gateway (one Node event loop, in the bench's own process). A proxy's CPU is taken from the database and the client, so absolute tps are low and the ratios are pessimistic for any proxy compared with direct; deployed, the gateway runs on its own cores or hosts.`,
+    ...busyNote(machine),
     `- Each figure is the median of ${knobs.rounds} round(s) of ${knobs.seconds} s (after a ${knobs.warmupSeconds} s warm-up per target), the target order rotating each round; the last column shows every round, so the spread is the run-to-run noise. Other work on the machine (see the load average above) moves all targets; ratios whose rounds overlap are a tie.`,
   ].join('\n');
 }
