@@ -1,6 +1,7 @@
 // TLS options for connections to a backend database, following libpq's sslmode semantics.
 import { readFile } from 'node:fs/promises';
-import type { ConnectionOptions } from 'node:tls';
+import { isIP } from 'node:net';
+import { type ConnectionOptions, checkServerIdentity, type PeerCertificate } from 'node:tls';
 
 export const BACKEND_SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type BackendSslMode = (typeof BACKEND_SSL_MODES)[number];
@@ -25,12 +26,16 @@ export async function backendTlsOptions(target: BackendEndpoint): Promise<false 
     case 'verify-ca':
     case 'verify-full': {
       const ca = target.sslRootCert ? await readFile(target.sslRootCert, 'utf8') : undefined;
+      // verify-full checks the certificate against the backend host explicitly (DNS or IP SANs). SNI is
+      // sent only for DNS names: an IP address is not a valid SNI name (RFC 6066 section 3).
       return {
         rejectUnauthorized: true,
         ...(ca ? { ca } : {}),
-        ...(target.sslMode === 'verify-ca'
-          ? { checkServerIdentity: () => undefined }
-          : { servername: target.host }),
+        ...(isIP(target.host) ? {} : { servername: target.host }),
+        checkServerIdentity:
+          target.sslMode === 'verify-ca'
+            ? () => undefined
+            : (_name: string, cert: PeerCertificate) => checkServerIdentity(target.host, cert),
       };
     }
   }

@@ -37,6 +37,8 @@ export interface EmbeddedClusterOptions {
   /** How to tell the user to pick another port in GH_PORT_IN_USE. */
   portFlag?: string;
   startTimeoutMs?: number;
+  /** Extra server flags (`-c name=value` pairs) after the defaults, so they win: e.g. ssl=on for a test backend. */
+  postgresFlags?: readonly string[];
 }
 
 export interface EmbeddedCluster {
@@ -134,6 +136,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
       ...(options.fast
         ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
         : []),
+      ...(options.postgresFlags ?? []),
     ],
     onLog,
     onError: (e: unknown) => errors.push(e instanceof Error ? e.message : String(e)),

@@ -8,8 +8,13 @@ import { type EmbeddedCluster, findFreePort, startEmbeddedCluster } from '../../
 
 export type TestPostgres = EmbeddedCluster;
 
-/** A fresh cluster (PG 18 from npm), user `postgres`, SCRAM auth, fsync off. Call stop() in afterAll. */
-export async function startEmbeddedPostgres(options: { name?: string } = {}): Promise<TestPostgres> {
+/**
+ * A fresh cluster (PG 18 from npm), user `postgres`, SCRAM auth, fsync off. Call stop() in afterAll.
+ * `postgresFlags`: extra `-c name=value` server flags (e.g. `['-c', 'ssl=on']`), applied after the defaults.
+ */
+export async function startEmbeddedPostgres(
+  options: { name?: string; postgresFlags?: readonly string[] } = {},
+): Promise<TestPostgres> {
   const prefix = `gatehouse-pg-${(options.name ?? 'test').replace(/[^\w-]/g, '_')}-`;
   // Another process may take the free port before postgres binds it: try a few ports.
   for (let attempt = 1; ; attempt++) {
@@ -22,6 +27,7 @@ export async function startEmbeddedPostgres(options: { name?: string } = {}): Pr
         persistent: false,
         initialise: true,
         fast: true,
+        ...(options.postgresFlags ? { postgresFlags: options.postgresFlags } : {}),
       });
     } catch (e) {
       await rm(databaseDir, { recursive: true, force: true });
