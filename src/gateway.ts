@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { startApiServer } from './api/server.js';
 import { type GatehouseConfig, parseHostPort } from './config/schema.js';
-import { bootstrapAdminKey, createAccessKeyLookup } from './control-plane/access-keys.js';
+import { bootstrapAdminKey } from './control-plane/access-keys.js';
 import type { Account } from './control-plane/context.js';
 import { createControlPlane } from './control-plane/index.js';
 import { createLoginDirectory } from './control-plane/login-directory.js';
@@ -18,11 +18,14 @@ import type { ControlPlane } from './core/types.js';
 import { createPgEngine } from './engines/postgres/index.js';
 import { listenForChanges, notifyChange } from './gateway-changes.js';
 import { createListenerSet, type ListenerFailure, type ListenerSet } from './gateway-listeners.js';
+import { ensureBootstrapAdmin } from './iam/bootstrap-admin.js';
+import { createCredentialLookup } from './iam/credential-lookup.js';
 import { ensureMeta, getMeta } from './store/meta-repo.js';
 import { migrate } from './store/migrate.js';
 import { openStore, type Store } from './store/pool.js';
 import { ensureCertificates, loadTlsMaterial, type TlsMaterial } from './tls/ca.js';
 import { certificateHashForChannelBinding } from './tls/channel-binding.js';
+import { createIamWiring, type IamWiring } from './wiring/iam.js';
 
 export { runServe } from './serve.js';
 export { runUp } from './up/run-up.js';
@@ -47,6 +50,7 @@ export interface Gateway {
   readonly box: SecretBox;
   readonly tls: TlsMaterial;
   readonly listeners: ListenerSet;
+  readonly iam: IamWiring;
   /** The admin key created on this start (first start only); null otherwise. */
   readonly bootstrapKey: { accessKeyId: string; secretAccessKey: string } | null;
   reconcile(): Promise<ListenerFailure[]>;
@@ -89,6 +93,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const scramMockKey = box.open(Buffer.from(mock.sealed, 'base64'), 'scram-mock-key');
     const bootstrapKey = await bootstrapAdminKey(store, box, account);
+    const adminUpgraded = await ensureBootstrapAdmin(store, box, account);
 
     const tls = config.tls
       ? await loadTlsMaterial(config.tls.certFile, config.tls.keyFile, config.tls.caFile)
@@ -131,10 +136,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         if (topic === 'instances') await listeners.reconcile(); // this node at once; others via NOTIFY
       },
     });
+    const iam = createIamWiring({ store, box, clock, account, notify: () => notifyChange(store, 'iam') });
     const feed = await listenForChanges(config.store.url, logger, (topic) => {
       if (topic === 'instances' || topic === 'resync') void listeners.reconcile();
+      if (topic === 'iam' || topic === 'resync') iam.invalidate();
     });
     cleanups.push(() => feed.close());
+    if (adminUpgraded) await notifyChange(store, 'iam');
 
     const apiAddress = parseHostPort(config.api.listen);
     const api = await startApiServer({
@@ -142,10 +150,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       port: apiAddress.port,
       tls: { certPem: tls.certPem, keyPem: tls.keyPem },
       controlPlane,
-      keys: createAccessKeyLookup(store, box),
+      keys: createCredentialLookup(store, box, clock),
       region: account.region,
       clock,
       logger,
+      authorize: iam.authorizeJson,
+      query: { iam: iam.iam, sts: iam.sts, simulate: iam.simulate, authorize: iam.authorizeQuery },
     });
     cleanups.push(() => api.close());
     writeGatewayInfo(dataDir, {
@@ -164,6 +174,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       box,
       tls,
       listeners,
+      iam,
       bootstrapKey,
       reconcile: () => listeners.reconcile(),
       close: () => {

@@ -1,4 +1,5 @@
-// The management API: HTTPS (fastify), every /v1/<Action> call SigV4-verified, authorised, then run.
+// The management API: HTTPS (fastify), every /v1/<Action> call SigV4-verified, authorised, then run; with
+// `query`, also AWS's IAM/STS Query protocol on `/` (src/api/query/).
 import Fastify, { type FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import { GatehouseError } from '../core/errors.js';
@@ -7,6 +8,8 @@ import type { Logger } from '../core/logger.js';
 import type { AccessKeyLookup, ControlPlane } from '../core/types.js';
 import { API_ACTIONS } from './actions.js';
 import { toApiError } from './error-response.js';
+import { isQueryRequest, registerQueryApi, sendQueryError } from './query/endpoint.js';
+import type { QueryApiOptions } from './query/types.js';
 import { verifySigV4 } from './sigv4-verify.js';
 
 /** SigV4 signing name of the JSON management API (the credential scope's service). */
@@ -33,6 +36,8 @@ export interface ApiServerOptions {
   clock: Clock;
   logger: Logger;
   authorize?: Authorize;
+  /** Serve the AWS Query protocol (IAM 2010-05-08, STS 2011-06-15) on `POST /` and `GET /`. */
+  query?: QueryApiOptions;
 }
 
 export interface RunningApiServer {
@@ -85,6 +90,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     const path = (req.raw.url ?? '').split('?')[0] ?? '';
     // Registered here, not in the route, so calls refused before routing (body too large) are logged too.
     if (path.startsWith('/v1/')) calls.set(req, { action: path.slice(4) });
+    else if (o.query && isQueryRequest(req)) calls.set(req, {});
   });
   app.addHook('onResponse', async (req, reply) => {
     const info = calls.get(req);
@@ -101,6 +107,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     );
   });
   app.setErrorHandler((err, req, reply) => {
+    // Errors the framework raises before the Query route runs (body too large) must be XML too.
+    if (o.query && isQueryRequest(req)) return sendQueryError(err, req, reply, o.logger);
     const { status, body } = toApiError(err, req.id, o.logger);
     void reply.code(status).send(body);
   });
@@ -114,6 +122,21 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  if (o.query) {
+    registerQueryApi(app, {
+      ...o.query,
+      keys: o.keys,
+      region: o.region,
+      clock: o.clock,
+      logger: o.logger,
+      track: (req) => {
+        const info = calls.get(req) ?? {};
+        calls.set(req, info);
+        return info;
+      },
+    });
+  }
 
   app.post<{ Params: { action: string } }>('/v1/:action', async (req) => {
     const info: CallInfo = calls.get(req) ?? {};

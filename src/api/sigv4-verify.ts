@@ -1,10 +1,10 @@
 // Verifies AWS Signature Version 4 requests (header and presigned-query forms) against Gatehouse access keys.
 // Smithy's signer cannot verify, and re-signing with it would not reproduce arbitrary SignedHeaders lists or
 // the Date header, so the canonical request is rebuilt here from the spec and compared in constant time.
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { GatehouseError } from '../core/errors.js';
-import type { AccessKeyLookup } from '../core/types.js';
+import type { AccessKeyLookup, AccessKeyRecord } from '../core/types.js';
 import {
   canonicalHeaderValue,
   canonicalRequest,
@@ -19,6 +19,7 @@ import { headerValue, parseSigV4, type SignedRequest, type SigV4Claim } from './
 export type { SignedRequest } from './sigv4-parse.js';
 
 export interface SigV4VerifyOptions {
+  /** Records of temporary (ASIA) keys carry sessionTokenHash and expiresAt (AccessKeyRecord). */
   keys: AccessKeyLookup;
   /** Signing name the credential scope must carry, e.g. "gatehouse" (JSON API) or "iam". */
   service: string;
@@ -27,14 +28,24 @@ export interface SigV4VerifyOptions {
   clock: Clock;
   /** Allowed distance between the signing time and the server clock (AWS: 5 minutes). */
   maxSkewMs?: number;
+  /**
+   * Several accepted signing names, each with the regions its scope may name (the first is the one an error
+   * suggests), e.g. `{ iam: ['us-east-1'], sts: ['eu-west-1', 'us-east-1'] }`. Replaces service/region.
+   */
+  scopes?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface VerifiedCaller {
   accessKeyId: string;
   principalArn: string;
   signedAt: Date;
-  /** X-Amz-Security-Token as sent; the caller validates it for temporary (STS) keys. */
+  /** X-Amz-Security-Token as sent; already checked against the key record for temporary (STS) keys. */
   sessionToken?: string;
+  /** From the key record, when the lookup supplies it (AccessKeyRecord.userId). */
+  userId?: string;
+  /** Signing name and region of the credential scope. */
+  service: string;
+  region: string;
 }
 
 const FIVE_MINUTES_MS = 5 * 60 * 1000;
@@ -44,14 +55,30 @@ function mismatch(detail: string): GatehouseError {
   return new GatehouseError('GH_API_SIGNATURE_MISMATCH', {}, { detail });
 }
 
+function acceptedRegions(claim: SigV4Claim, o: SigV4VerifyOptions): readonly string[] {
+  if (o.scopes === undefined) {
+    if (claim.service !== o.service) {
+      throw mismatch(`credential scope names service "${claim.service}"; this endpoint is "${o.service}"`);
+    }
+    return [o.region];
+  }
+  const regions = Object.hasOwn(o.scopes, claim.service) ? o.scopes[claim.service] : undefined;
+  if (!regions) {
+    const names = Object.keys(o.scopes).join('", "');
+    throw mismatch(`credential scope names service "${claim.service}"; this endpoint accepts "${names}"`);
+  }
+  return regions;
+}
+
 function checkScope(claim: SigV4Claim, o: SigV4VerifyOptions): void {
   if (claim.terminator !== SIGV4_TERMINATOR)
     throw mismatch(`credential scope must end in ${SIGV4_TERMINATOR}`);
-  if (claim.service !== o.service) {
-    throw mismatch(`credential scope names service "${claim.service}"; this endpoint is "${o.service}"`);
-  }
-  if (claim.region !== o.region) {
-    throw new GatehouseError('GH_API_WRONG_REGION', { expected: o.region, actual: claim.region });
+  const regions = acceptedRegions(claim, o);
+  if (!regions.includes(claim.region)) {
+    throw new GatehouseError('GH_API_WRONG_REGION', {
+      expected: regions[0] ?? o.region,
+      actual: claim.region,
+    });
   }
   if (claim.scopeDate !== claim.amzDate.slice(0, 8)) {
     throw mismatch(`credential scope date ${claim.scopeDate} differs from the signing date ${claim.amzDate}`);
@@ -99,6 +126,46 @@ function sameSignature(given: string, expected: string): boolean {
   return timingSafeEqual(Buffer.from(given, 'utf8'), Buffer.from(expected, 'utf8'));
 }
 
+function isExpiredSession(key: AccessKeyRecord, now: Date): boolean {
+  return (
+    key.sessionTokenHash !== undefined &&
+    key.expiresAt !== undefined &&
+    now.getTime() >= key.expiresAt.getTime()
+  );
+}
+
+function tokenHashMatches(token: string, expected: Buffer): boolean {
+  const actual = createHash('sha256').update(token, 'utf8').digest();
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/**
+ * Temporary keys (ASIA…, or any record with a token hash) are valid only with their session token, and
+ * only until they expire (AWS: InvalidClientTokenId / ExpiredToken, both 403). A long-term key with a
+ * stray token is left to the caller, as before.
+ */
+function checkSession(key: AccessKeyRecord, claim: SigV4Claim, now: Date): void {
+  const temporary = key.sessionTokenHash !== undefined || key.accessKeyId.startsWith('ASIA');
+  if (temporary) {
+    const problem =
+      claim.sessionToken === undefined
+        ? 'no X-Amz-Security-Token was sent with a temporary key'
+        : key.sessionTokenHash === undefined
+          ? 'the temporary key has no session token on record'
+          : tokenHashMatches(claim.sessionToken, key.sessionTokenHash)
+            ? undefined
+            : 'the session token does not belong to this key';
+    if (problem !== undefined) throw new GatehouseError('GH_STS_INVALID_TOKEN', {}, { detail: problem });
+  }
+  if (key.expiresAt !== undefined && now.getTime() >= key.expiresAt.getTime()) {
+    throw new GatehouseError(
+      'GH_STS_EXPIRED_TOKEN',
+      {},
+      { detail: `${key.accessKeyId} expired at ${key.expiresAt.toISOString()}` },
+    );
+  }
+}
+
 /** Time is checked after the signature so only holders of the secret learn the server's clock. */
 function checkTime(claim: SigV4Claim, o: SigV4VerifyOptions): void {
   const now = o.clock.now();
@@ -119,21 +186,26 @@ export async function verifySigV4(req: SignedRequest, o: SigV4VerifyOptions): Pr
   const claim = parseSigV4(req);
   checkScope(claim, o);
   const key = await o.keys.findAccessKey(claim.accessKeyId);
-  if (key?.status !== 'Active') {
+  // An expired session may be reported Inactive; it must still be refused as ExpiredToken (checkSession).
+  if (key?.status !== 'Active' && !(key && isExpiredSession(key, o.clock.now()))) {
     throw new GatehouseError(
       'GH_API_INVALID_KEY',
       { accessKeyId: claim.accessKeyId },
       { detail: key ? 'the access key is inactive' : 'no such access key' },
     );
   }
-  if (!sameSignature(claim.signature, expectedSignature(req, claim, key.secretAccessKey, o.region))) {
+  if (!sameSignature(claim.signature, expectedSignature(req, claim, key.secretAccessKey, claim.region))) {
     throw mismatch(`signature does not verify with the secret of ${claim.accessKeyId}`);
   }
+  checkSession(key, claim, o.clock.now());
   checkTime(claim, o);
   return {
     accessKeyId: key.accessKeyId,
     principalArn: key.principalArn,
     signedAt: claim.signedAt,
+    service: claim.service,
+    region: claim.region,
+    ...(key.userId !== undefined ? { userId: key.userId } : {}),
     ...(claim.sessionToken !== undefined ? { sessionToken: claim.sessionToken } : {}),
   };
 }

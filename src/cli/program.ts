@@ -4,9 +4,11 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CliIo } from './context.js';
 import { registerDb } from './db.js';
 import { loadGateway } from './gateway-loader.js';
+import { registerIam } from './iam.js';
 import { formatCliError, OUTPUT_FORMATS } from './output.js';
 import { registerRds } from './rds.js';
 import { registerServe } from './serve.js';
+import { registerSts } from './sts.js';
 import { registerUp } from './up.js';
 
 // package.json sits two levels up from both src/cli/ and dist/cli/.
@@ -33,6 +35,8 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerRds(program, io);
   registerDb(program, io);
+  registerIam(program, io);
+  registerSts(program, io);
   registerUp(program, io);
   registerServe(program, io);
   return program;

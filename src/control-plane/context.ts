@@ -21,4 +21,4 @@ export interface ControlContext {
 }
 
 export const CHANGE_CHANNEL = 'gatehouse_changes';
-export type ChangeTopic = 'instances' | 'db_users';
+export type ChangeTopic = 'instances' | 'db_users' | 'iam';

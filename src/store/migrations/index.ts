@@ -1,5 +1,6 @@
 // Ordered, forward-only schema migrations for the state store. Never edit a released one: add a new one.
 import { m001Init } from './001-init.js';
+import { m002Iam } from './002-iam.js';
 
 export interface Migration {
   readonly version: number;
@@ -7,4 +8,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Init];
+export const MIGRATIONS: readonly Migration[] = [m001Init, m002Iam];

@@ -43,8 +43,13 @@ async function tableExists(store: Store, table: string): Promise<boolean> {
   return res.rows[0]?.t !== null;
 }
 
+/** The real migrations, then test-only ones numbered after them. */
+const KNOWN = MIGRATIONS.map((m) => m.version);
+const LAST = KNOWN.at(-1) as number;
+const NEXT = LAST + 1;
+
 const slow: Migration = {
-  version: 2,
+  version: NEXT,
   name: 'slow',
   sql: 'SELECT pg_sleep(0.4); CREATE TABLE slow_table (x int);',
 };
@@ -75,30 +80,30 @@ describe('migrate', () => {
     const list = [...MIGRATIONS, slow];
     const [ra, rb] = await Promise.all([migrate(a, list), migrate(b, list)]);
     // Whoever got the lock first applied everything; the other waited and found nothing to do.
-    expect([ra.applied, rb.applied].sort((x, y) => y.length - x.length)).toEqual([[1, 2], []]);
-    expect(await versions(a)).toEqual([1, 2]);
+    expect([ra.applied, rb.applied].sort((x, y) => y.length - x.length)).toEqual([[...KNOWN, NEXT], []]);
+    expect(await versions(a)).toEqual([...KNOWN, NEXT]);
   });
 
   it('applies migrations in version order whatever order they are listed in', async () => {
     const { store } = await freshStore();
-    const second: Migration = { version: 2, name: 'uses-meta', sql: "INSERT INTO gh_meta VALUES ('x', '1')" };
-    expect((await migrate(store, [second, ...MIGRATIONS])).applied).toEqual([1, 2]);
+    const second: Migration = { version: NEXT, name: 'uses-meta', sql: "INSERT INTO gh_meta VALUES ('x', '1')" };
+    expect((await migrate(store, [second, ...[...MIGRATIONS].reverse()])).applied).toEqual([...KNOWN, NEXT]);
   });
 
   it('a failing migration is rolled back and not recorded; earlier ones stay; a fixed one applies later', async () => {
     const { store } = await freshStore();
     const broken: Migration = {
-      version: 2,
+      version: NEXT,
       name: 'broken',
       sql: 'CREATE TABLE half (x int); SELECT * FROM nope;',
     };
     const e = await migrate(store, [...MIGRATIONS, broken]).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(GatehouseError);
-    expect((e as GatehouseError).detail).toMatch(/migration 2 \(broken\).*nope/);
-    expect(await versions(store)).toEqual([1]);
+    expect((e as GatehouseError).detail).toMatch(new RegExp(`migration ${NEXT} \\(broken\\).*nope`));
+    expect(await versions(store)).toEqual(KNOWN);
     expect(await tableExists(store, 'half')).toBe(false);
-    const fixed: Migration = { version: 2, name: 'fixed', sql: 'CREATE TABLE half (x int);' };
-    expect((await migrate(store, [...MIGRATIONS, fixed])).applied).toEqual([2]);
+    const fixed: Migration = { version: NEXT, name: 'fixed', sql: 'CREATE TABLE half (x int);' };
+    expect((await migrate(store, [...MIGRATIONS, fixed])).applied).toEqual([NEXT]);
   });
 
   it('refuses a store whose schema is newer than this code knows, changing nothing', async () => {
@@ -107,13 +112,13 @@ describe('migrate', () => {
     const e = await migrate(store, MIGRATIONS).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(GatehouseError);
     expect((e as GatehouseError).code).toBe('GH_STORE_SCHEMA_TOO_NEW');
-    expect((e as GatehouseError).message).toMatch(/version 2 .*only knows up to version 1/);
-    expect(await versions(store)).toEqual([1, 2]);
+    expect((e as GatehouseError).message).toMatch(new RegExp(`version ${NEXT} .*only knows up to version ${LAST}`));
+    expect(await versions(store)).toEqual([...KNOWN, NEXT]);
   });
 
   it('releases the advisory lock afterwards, also when a migration failed', async () => {
     const { store } = await freshStore();
-    const broken: Migration = { version: 2, name: 'broken', sql: 'SELECT * FROM nope' };
+    const broken: Migration = { version: NEXT, name: 'broken', sql: 'SELECT * FROM nope' };
     await migrate(store, [...MIGRATIONS, broken]).catch(() => undefined);
     const other = new pg.Client(server.url);
     await other.connect();

@@ -1,0 +1,63 @@
+// AWS Query protocol response envelopes: <ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>
+// and <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>.
+import { GatehouseError, toGatehouseError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { type XmlValue, xmlElement } from './xml-writer.js';
+
+export const XML_CONTENT_TYPE = 'text/xml';
+
+export function successXml(
+  action: string,
+  namespace: string,
+  result: XmlValue | undefined,
+  requestId: string,
+): string {
+  const body = {
+    ...(result !== undefined ? { [`${action}Result`]: result } : {}),
+    ResponseMetadata: { RequestId: requestId },
+  };
+  return xmlElement(`${action}Response`, body, { xmlns: namespace });
+}
+
+/** Fastify's own refusals (body too large, bad framing) are the client's fault, as in the JSON API. */
+function fromFramework(e: unknown): GatehouseError | null {
+  if (!(e instanceof Error) || e instanceof GatehouseError) return null;
+  const { code, statusCode } = e as Error & { code?: string; statusCode?: number };
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new GatehouseError('GH_API_BODY_TOO_LARGE', { limit: 1024 * 1024 });
+  }
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return new GatehouseError('GH_API_VALIDATION', { reason: e.message });
+  }
+  return null;
+}
+
+export interface QueryErrorReply {
+  status: number;
+  xml: string;
+  gatehouseCode: string;
+}
+
+/**
+ * The message is the registry's client message without the "(request id …)" suffix the JSON API adds: AWS
+ * tools parse some messages (AccessDenied's "User: … on resource: …"), and the id is in <RequestId>.
+ */
+export function errorXml(e: unknown, namespace: string, requestId: string, logger: Logger): QueryErrorReply {
+  const err = fromFramework(e) ?? toGatehouseError(e);
+  err.requestId = requestId;
+  if (err.code === 'GH_INTERNAL') {
+    logger.error({ requestId, err: e }, 'management API internal error');
+  } else {
+    logger.info({ requestId, code: err.code, detail: err.detail }, 'management API call refused');
+  }
+  const status = err.spec.http;
+  const xml = xmlElement(
+    'ErrorResponse',
+    {
+      Error: { Type: status >= 500 ? 'Receiver' : 'Sender', Code: err.spec.awsCode, Message: err.message },
+      RequestId: requestId,
+    },
+    { xmlns: namespace },
+  );
+  return { status, xml, gatehouseCode: err.code };
+}

@@ -1,0 +1,88 @@
+// ARN pattern matching as IAM does it for Resource and the Arn* operators: the six colon-delimited parts
+// (arn:partition:service:region:account-id:resource) are compared separately, each with * and ?
+// wildcards, so a wildcard never spans a colon before the resource part.
+import type { VariableSource } from './variables.js';
+import { Template } from './variables.js';
+
+/** Positions of the (at most five) separating colons of a value; computed once per value. */
+export class ArnBounds {
+  readonly colons: number[] = [];
+  constructor(readonly value: string) {
+    let at = value.indexOf(':');
+    while (at >= 0 && this.colons.length < 5) {
+      this.colons.push(at);
+      at = value.indexOf(':', at + 1);
+    }
+  }
+
+  get segments(): number {
+    return this.colons.length + 1;
+  }
+
+  start(i: number): number {
+    return i === 0 ? 0 : (this.colons[i - 1] as number) + 1;
+  }
+
+  end(i: number): number {
+    return i < this.colons.length ? (this.colons[i] as number) : this.value.length;
+  }
+}
+
+export class ArnPattern {
+  /** Number of parts in the pattern (at most six; fewer when the last one is a trailing wildcard). */
+  private readonly parts: number;
+  /** Parts that still need a glob match after the prefix check (not covered by it, not a bare `*`). */
+  private readonly checks: readonly { index: number; template: Template }[];
+  /** Set when the pattern has neither variables nor wildcards: a plain string comparison suffices. */
+  private readonly exact: string | null;
+  /**
+   * The pattern's text before its first wildcard or variable. Parts before a wildcard compare exactly,
+   * so every matching value starts with it: one startsWith rejects most statements early, and the parts
+   * it covers need no further check.
+   */
+  private readonly prefix: string;
+  readonly matchesEverything: boolean;
+
+  private constructor(readonly template: Template) {
+    const source = template.source;
+    const plain = !template.hasVariables && !/[*?]/.test(source);
+    this.exact = plain ? source : null;
+    this.matchesEverything = source === '*';
+    const marks = [source.indexOf('*'), source.indexOf('?'), template.variablesEnabled ? source.indexOf('${') : -1];
+    const cut = marks.filter((i) => i >= 0);
+    this.prefix = source.slice(0, cut.length === 0 ? source.length : Math.min(...cut));
+    const covered = this.prefix.split(':').length - 1;
+    const segments = template.splitArn();
+    this.parts = segments.length;
+    this.checks = segments
+      .map((t, index) => ({ index, template: t }))
+      .filter(({ index, template: t }) => index >= covered && !(t.source === '*' && !t.hasVariables));
+  }
+
+  static parse(text: string, variables: boolean): ArnPattern {
+    return new ArnPattern(Template.parse(text, variables));
+  }
+
+  get source(): string {
+    return this.template.source;
+  }
+
+  /**
+   * Segment i of the pattern matches segment i of the value; the pattern's last segment matches the rest
+   * of the value, so `arn:aws:ec2:*` covers every EC2 ARN and `*` covers anything.
+   */
+  match(bounds: ArnBounds, vars: VariableSource): boolean {
+    if (this.matchesEverything) return true;
+    const value = bounds.value;
+    if (this.exact !== null) return this.exact === value;
+    if (!value.startsWith(this.prefix) || bounds.segments < this.parts) return false;
+    const last = this.parts - 1;
+    for (const { index, template } of this.checks) {
+      const glob = template.resolveGlob(vars);
+      if (glob === null) return false;
+      const end = index === last ? value.length : bounds.end(index);
+      if (!glob.match(value, bounds.start(index), end)) return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,77 @@
+// gh_iam_users: IAM users (names unique ignoring case) and their permissions boundary.
+import type pg from 'pg';
+
+type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+export interface IamUserRow {
+  readonly userId: string;
+  readonly name: string;
+  readonly path: string;
+  readonly arn: string;
+  readonly boundaryArn: string | null;
+  readonly createdAt: Date;
+}
+
+const COLUMNS = 'user_id, name, path, arn, boundary_arn, created_at';
+
+function toRow(r: Record<string, unknown>): IamUserRow {
+  return {
+    userId: r['user_id'] as string,
+    name: r['name'] as string,
+    path: r['path'] as string,
+    arn: r['arn'] as string,
+    boundaryArn: (r['boundary_arn'] as string | null) ?? null,
+    createdAt: r['created_at'] as Date,
+  };
+}
+
+/** `forUpdate` locks the row so per-user quotas (keys, tags) are checked and changed atomically. */
+export async function findUserByName(
+  db: Queryable,
+  name: string,
+  forUpdate = false,
+): Promise<IamUserRow | null> {
+  const res = await db.query(
+    `SELECT ${COLUMNS} FROM gh_iam_users WHERE lower(name) = lower($1)${forUpdate ? ' FOR UPDATE' : ''}`,
+    [name],
+  );
+  return res.rows[0] ? toRow(res.rows[0]) : null;
+}
+
+export async function findUserById(db: Queryable, userId: string): Promise<IamUserRow | null> {
+  const res = await db.query(`SELECT ${COLUMNS} FROM gh_iam_users WHERE user_id = $1`, [userId]);
+  return res.rows[0] ? toRow(res.rows[0]) : null;
+}
+
+export async function findUserByArn(db: Queryable, arn: string): Promise<IamUserRow | null> {
+  const res = await db.query(`SELECT ${COLUMNS} FROM gh_iam_users WHERE arn = $1`, [arn]);
+  return res.rows[0] ? toRow(res.rows[0]) : null;
+}
+
+export async function listUserRows(db: Queryable, pathPrefix: string): Promise<IamUserRow[]> {
+  const res = await db.query(
+    `SELECT ${COLUMNS} FROM gh_iam_users WHERE starts_with(path, $1) ORDER BY lower(name)`,
+    [pathPrefix],
+  );
+  return res.rows.map(toRow);
+}
+
+export async function insertUserRow(db: Queryable, row: IamUserRow): Promise<IamUserRow> {
+  const res = await db.query(
+    `INSERT INTO gh_iam_users (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+    [row.userId, row.name, row.path, row.arn, row.boundaryArn, row.createdAt],
+  );
+  return toRow(res.rows[0]);
+}
+
+export async function deleteUserRow(db: Queryable, userId: string): Promise<void> {
+  await db.query('DELETE FROM gh_iam_users WHERE user_id = $1', [userId]);
+}
+
+export async function setUserBoundary(
+  db: Queryable,
+  userId: string,
+  boundaryArn: string | null,
+): Promise<void> {
+  await db.query('UPDATE gh_iam_users SET boundary_arn = $2 WHERE user_id = $1', [userId, boundaryArn]);
+}

@@ -1,0 +1,49 @@
+// Converts request facts (strings) and IAM ContextEntry types into the evaluator's typed context values.
+import type { ContextValue } from '../policy/index.js';
+
+const GLOBAL_KEY_TYPES: Record<string, ContextValue['type']> = {
+  'aws:sourceip': 'ip',
+  'aws:currenttime': 'date',
+  'aws:tokenissuetime': 'date',
+  'aws:epochtime': 'number',
+  'aws:securetransport': 'boolean',
+  'aws:multifactorauthpresent': 'boolean',
+  'aws:principalarn': 'arn',
+  'aws:sourcearn': 'arn',
+};
+
+/** Typed context from the API's string facts (types by well-known key, else string). */
+export function typedContext(
+  facts: Readonly<Record<string, string | readonly string[]>>,
+): Record<string, ContextValue> {
+  const out: Record<string, ContextValue> = {};
+  for (const [key, value] of Object.entries(facts)) {
+    out[key] = {
+      type: GLOBAL_KEY_TYPES[key.toLowerCase()] ?? 'string',
+      values: typeof value === 'string' ? [value] : [...value],
+    };
+  }
+  return out;
+}
+
+// IAM ContextKeyType names (string, stringList, numeric, numericList, boolean, …, ip, ipList, binary, date).
+const ENTRY_TYPES: Record<string, ContextValue['type']> = {
+  string: 'string',
+  numeric: 'number',
+  boolean: 'boolean',
+  date: 'date',
+  ip: 'ip',
+  binary: 'binary',
+};
+
+/** Typed context from SimulatePolicy ContextEntries. */
+export function contextFromEntries(
+  entries: readonly { ContextKeyName: string; ContextKeyValues: string[]; ContextKeyType: string }[],
+): Record<string, ContextValue> {
+  const out: Record<string, ContextValue> = {};
+  for (const e of entries) {
+    const base = e.ContextKeyType.replace(/List$/i, '').toLowerCase();
+    out[e.ContextKeyName] = { type: ENTRY_TYPES[base] ?? 'string', values: [...e.ContextKeyValues] };
+  }
+  return out;
+}
