@@ -38,13 +38,15 @@ function resourceFor(service, rnd, wildcard) {
     case 's3':
       return wildcard ? `arn:aws:s3:::bucket-${n}/*` : `arn:aws:s3:::bucket-${n}/data/file-${n}.csv`;
     case 'rds-db':
-      return wildcard ? `arn:aws:rds-db:*:*:dbuser:*/\${aws:username}` : `arn:aws:rds-db:${region}:${ACCOUNT}:dbuser:db-ABCDEFGHIJKL0${n}/app${n}`;
+      return wildcard
+        ? `arn:aws:rds-db:*:*:dbuser:*/\${aws:username}`
+        : `arn:aws:rds-db:${region}:${ACCOUNT}:dbuser:db-ABCDEFGHIJKL0${n}/app${n}`;
     case 'iam':
       return `arn:aws:iam::${ACCOUNT}:user/${wildcard ? '${aws:username}' : `user-${n}`}`;
     case 'dynamodb':
-      return `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${wildcard ? 'orders-*' : `orders-${n}`}`;
+      return `arn:aws:dynamodb:${region}:${ACCOUNT}:table/orders-${n}${wildcard ? '*' : ''}`;
     default:
-      return `arn:aws:${service}:${region}:${ACCOUNT}:${wildcard ? '*' : `res-${n}`}`;
+      return `arn:aws:${service}:${region}:${ACCOUNT}:res-${n}${wildcard ? '*' : ''}`;
   }
 }
 
@@ -65,48 +67,101 @@ const DENY_CONDITIONS = [
   { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
 ];
 
+const pickOne = (rnd, xs) => xs[Math.floor(rnd() * xs.length)];
+
+/**
+ * One statement in the proportions seen in real account policies: mostly specific actions on specific or
+ * prefix-wildcard resources, some read-only wildcards, conditions on a fifth, Deny guardrails, rare NotAction.
+ */
 function statement(rnd, i) {
-  const names = Object.keys(SERVICES);
-  const service = names[Math.floor(rnd() * names.length)];
+  const service = pickOne(rnd, Object.keys(SERVICES));
   const actions = SERVICES[service];
   const roll = rnd();
-  const st = { Sid: `S${i}` };
-  if (roll < 0.12) {
-    st.Effect = 'Deny';
-    st.Action = `${service}:${actions[Math.floor(rnd() * actions.length)]}`;
-    st.Resource = '*';
-    st.Condition = DENY_CONDITIONS[Math.floor(rnd() * DENY_CONDITIONS.length)];
+  const st = { Sid: `S${i}`, Effect: 'Allow' };
+  if (roll < 0.02) {
+    // Guardrail: nothing but IAM/STS self-service without MFA.
+    return {
+      ...st,
+      Effect: 'Deny',
+      NotAction: ['iam:*', 'sts:*'],
+      Resource: '*',
+      Condition: DENY_CONDITIONS[3],
+    };
+  }
+  if (roll < 0.1) {
+    const action = rnd() < 0.5 ? `${service}:*` : `${service}:${pickOne(rnd, actions)}`;
+    return { ...st, Effect: 'Deny', Action: action, Resource: '*', Condition: pickOne(rnd, DENY_CONDITIONS) };
+  }
+  if (roll < 0.15 && service !== 'rds-db') {
+    st.Action = [`${service}:Get*`, `${service}:Describe*`, `${service}:List*`];
+    st.Resource = rnd() < 0.3 ? '*' : resourceFor(service, rnd, true);
     return st;
   }
-  st.Effect = 'Allow';
-  if (roll < 0.2) st.Action = `${service}:*`;
-  else if (roll < 0.35) st.Action = [`${service}:Get*`, `${service}:Describe*`, `${service}:List*`];
-  else if (roll < 0.4) st.NotAction = ['iam:*', 'kms:*'];
-  else st.Action = actions.slice(0, 1 + Math.floor(rnd() * actions.length)).map((a) => `${service}:${a}`);
-  const wildcard = rnd() < 0.5;
-  st.Resource = rnd() < 0.15 ? '*' : [resourceFor(service, rnd, wildcard), resourceFor(service, rnd, !wildcard)];
-  if (rnd() < 0.5) st.Condition = CONDITIONS[Math.floor(rnd() * CONDITIONS.length)];
+  if (roll < 0.22) {
+    st.Action = `${service}:*`;
+    st.Resource = resourceFor(service, rnd, true);
+    return st;
+  }
+  st.Action = actions
+    .slice(0, 1 + Math.floor(rnd() * Math.min(3, actions.length)))
+    .map((a) => `${service}:${a}`);
+  const wildcard = rnd() < 0.4;
+  st.Resource =
+    rnd() < 0.5
+      ? resourceFor(service, rnd, wildcard)
+      : [resourceFor(service, rnd, wildcard), resourceFor(service, rnd, !wildcard)];
+  if (roll > 0.75) st.Condition = pickOne(rnd, CONDITIONS);
   return st;
 }
 
-function requests() {
-  const ctx = (ip, region) => ({
-    'aws:SourceIp': { type: 'ip', values: [ip] },
-    'aws:SecureTransport': { type: 'boolean', values: ['true'] },
-    'aws:RequestedRegion': { type: 'string', values: [region] },
-    'aws:CurrentTime': { type: 'date', values: ['2025-06-01T12:00:00Z'] },
-  });
+const context = (ip, region) => ({
+  'aws:SourceIp': { type: 'ip', values: [ip] },
+  'aws:SecureTransport': { type: 'boolean', values: ['true'] },
+  'aws:MultiFactorAuthPresent': { type: 'boolean', values: ['true'] },
+  'aws:RequestedRegion': { type: 'string', values: [region] },
+  'aws:CurrentTime': { type: 'date', values: ['2025-06-01T12:00:00Z'] },
+  's3:prefix': { type: 'string', values: ['home/jane/reports'] },
+});
+
+/** A concrete resource a statement's Resource admits (its first entry, variables and wildcards filled in). */
+function concrete(resource) {
+  const first = Array.isArray(resource) ? resource[0] : resource;
+  if (first === '*') return null;
+  const parts = first.replaceAll('${aws:username}', 'jane').split(':');
+  const head = parts.slice(0, 5);
+  if (head[3] === '*') head[3] = 'us-east-1';
+  if (head[4] === '*') head[4] = ACCOUNT;
+  return [...head, parts.slice(5).join(':')].join(':').replaceAll('*', 'x1');
+}
+
+/**
+ * 40 requests: half built from Allow statements of the policies (so they are usually allowed), half
+ * arbitrary actions on arbitrary resources (usually denied), from a mix of office and outside addresses.
+ */
+function requests(docs) {
+  const rnd = prng(7);
+  const allows = docs
+    .flatMap((d) => d.Statement)
+    .filter((st) => st.Effect === 'Allow' && st.Action && concrete(st.Resource));
   const out = [];
-  let n = 0;
-  for (const [service, actions] of Object.entries(SERVICES)) {
-    for (const action of actions) {
-      n++;
-      const region = REGIONS[n % REGIONS.length];
+  for (let n = 0; n < 40; n++) {
+    const region = REGIONS[n % REGIONS.length];
+    const ip = n % 4 === 0 ? '203.0.113.50' : '192.0.2.44';
+    if (n % 2 === 0) {
+      const st = pickOne(rnd, allows);
+      const action = (Array.isArray(st.Action) ? st.Action[0] : st.Action).replaceAll('*', 'Object');
+      out.push({ action, resource: concrete(st.Resource), context: context(ip, region) });
+    } else {
+      const service = pickOne(rnd, Object.keys(SERVICES));
       const resource =
         service === 'rds-db'
           ? `arn:aws:rds-db:${region}:${ACCOUNT}:dbuser:db-ABCDEFGHIJKL0${n % 20}/jane`
-          : resourceFor(service, prng(n), false);
-      out.push({ action: `${service}:${action}`, resource, context: ctx(n % 3 === 0 ? '198.51.100.9' : '192.0.2.44', region) });
+          : resourceFor(service, rnd, false);
+      out.push({
+        action: `${service}:${pickOne(rnd, SERVICES[service])}`,
+        resource,
+        context: context(ip, region),
+      });
     }
   }
   return out;
@@ -116,11 +171,13 @@ function requests() {
 export async function benchInputs() {
   const { parsePolicyDocument, compilePolicy } = await import('../dist/policy/index.js');
   const rnd = prng(20240601);
+  const docs = [];
   const identity = [];
   for (let p = 0; p < 50; p++) {
     const doc = { Version: '2012-10-17', Statement: Array.from({ length: 10 }, (_, i) => statement(rnd, i)) };
     const parsed = parsePolicyDocument(JSON.stringify(doc), 'identity');
     if (!parsed.ok) throw new Error(`bench policy ${p} does not parse: ${JSON.stringify(parsed.errors)}`);
+    docs.push(doc);
     identity.push(compilePolicy(parsed.policy, { name: `policy-${p}`, kind: 'identity' }));
   }
   const principal = {
@@ -130,7 +187,7 @@ export async function benchInputs() {
     userid: 'AIDAJANEEXAMPLE00001',
     tags: { team: 'payments' },
   };
-  return requests().map((r) => ({ identity, request: { ...r, principal } }));
+  return requests(docs).map((r) => ({ identity, request: { ...r, principal } }));
 }
 
 export async function runPolicyBench({ seconds = Number(process.env.POLICY_BENCH_SECONDS ?? 3) } = {}) {
@@ -156,7 +213,13 @@ export async function runPolicyBench({ seconds = Number(process.env.POLICY_BENCH
   const started = process.hrtime.bigint();
   const count = run(seconds * 1000);
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-  return { evaluationsPerSecond: Math.round(count / elapsed), evaluations: count, seconds: elapsed, requests: inputs.length, decisions: tally };
+  return {
+    evaluationsPerSecond: Math.round(count / elapsed),
+    evaluations: count,
+    seconds: elapsed,
+    requests: inputs.length,
+    decisions: tally,
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
