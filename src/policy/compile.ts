@@ -4,6 +4,7 @@ import { type ArnBounds, ArnPattern } from './arn.js';
 import { type CompiledCondition, compileCondition } from './conditions/condition.js';
 import { Glob } from './glob.js';
 import { PrincipalMatcher } from './principal.js';
+import { requestKeyEpoch } from './request-key.js';
 import type { Effect, MatchedStatement, PolicyDocument, PolicyKind, PolicyVersion, Statement } from './types.js';
 import { Template, type VariableSource } from './variables.js';
 
@@ -33,7 +34,6 @@ export interface PolicyMeta {
 }
 
 const CACHE_LIMIT = 512;
-const REQUEST_CACHE_LIMIT = 2048;
 const NONE: readonly CompiledStatement[] = [];
 
 /** The statements whose Action/NotAction admits an action. */
@@ -65,9 +65,10 @@ export class CompiledPolicy {
   readonly statements: readonly CompiledStatement[];
   /** Context keys used by conditions and variables, as first written. */
   readonly contextKeys: readonly string[];
-  /** Memos of the pure Action and static Resource checks: by action, and by action + resource. */
+  /** Memos of the pure Action and static Resource checks: by action, and by interned action + resource. */
   private readonly byAction = new Map<string, ActionEntry>();
-  private readonly byRequest = new Map<string, readonly CompiledStatement[]>();
+  private slots: (readonly CompiledStatement[] | undefined)[] = [];
+  private slotsEpoch = -1;
 
   constructor(doc: PolicyDocument, meta: PolicyMeta) {
     this.name = meta.name;
@@ -82,18 +83,23 @@ export class CompiledPolicy {
   /**
    * Statements that can apply to the request as far as Action/NotAction and variable-free
    * Resource/NotResource tell; statements with variables in their resources still need resourceMatches.
-   * `requestKey` is action and resource joined (see requestKey()), computed once per evaluation.
+   * `requestId` comes from internRequest(action, resource), computed once per evaluation.
    */
-  candidates(actionLower: string, requestKey: string, resource: ArnBounds): readonly CompiledStatement[] {
-    const hit = this.byRequest.get(requestKey);
+  candidates(actionLower: string, requestId: number, resource: ArnBounds): readonly CompiledStatement[] {
+    const epoch = requestKeyEpoch();
+    if (this.slotsEpoch !== epoch) {
+      this.slots = [];
+      this.slotsEpoch = epoch;
+    }
+    const hit = this.slots[requestId];
     if (hit) return hit;
     const entry = this.actionEntry(actionLower);
     const list = entry.filterable
       ? entry.statements.filter((st) => !st.resourcesStatic || resourceMatches(st, resource, NO_VARIABLES))
       : entry.statements;
-    if (this.byRequest.size >= REQUEST_CACHE_LIMIT) this.byRequest.clear();
-    this.byRequest.set(requestKey, list.length === 0 ? NONE : list);
-    return list;
+    const stored = list.length === 0 ? NONE : list;
+    this.slots[requestId] = stored;
+    return stored;
   }
 
   private actionEntry(actionLower: string): ActionEntry {
@@ -110,10 +116,6 @@ export class CompiledPolicy {
   }
 }
 
-/** The memo key of a request for CompiledPolicy.candidates (NUL cannot occur in an action name). */
-export function requestKey(actionLower: string, resource: string): string {
-  return `${actionLower}\u0000${resource}`;
-}
 
 const NO_VARIABLES: VariableSource = { variable: () => undefined };
 

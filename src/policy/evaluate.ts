@@ -2,10 +2,11 @@
 // Deny in any applicable policy wins; otherwise an Allow from an identity policy, or from a resource-based
 // policy naming the principal, allows (across accounts both sides must allow); a permissions boundary,
 // when given, must also allow; anything else is an implicit deny.
-import { type CompiledPolicy, type CompiledStatement, requestKey, resourceMatches } from './compile.js';
+import { type CompiledPolicy, type CompiledStatement, resourceMatches } from './compile.js';
 import { conditionHolds } from './conditions/condition.js';
 import { RequestScope } from './context.js';
 import { PRINCIPAL_MATCH, type PrincipalMatch } from './principal.js';
+import { internRequest } from './request-key.js';
 import type { AuthzRequest, Decision, MatchedStatement } from './types.js';
 
 export { type CompiledPolicy, type CompiledStatement, compilePolicy, type PolicyMeta } from './compile.js';
@@ -58,7 +59,7 @@ function scan(
   policies: readonly CompiledPolicy[],
   side: Side,
   action: string,
-  key: string,
+  key: number,
   scope: RequestScope,
   t: Tally,
 ): void {
@@ -97,7 +98,7 @@ export function evaluate(input: EvaluateInput): Decision {
   const scope = new RequestScope(request);
   const action = request.action.toLowerCase();
   const t = new Tally();
-  const key = requestKey(action, request.resource);
+  const key = internRequest(action, request.resource);
   scan(input.identity, 'identity', action, key, scope, t);
   if (input.resource) scan(input.resource, 'resource', action, key, scope, t);
   if (input.boundary) scan(input.boundary, 'boundary', action, key, scope, t);
