@@ -8,7 +8,7 @@ export interface ApiErrorBody {
 }
 
 /** Fastify's own errors (body too large, bad framing) are client errors: report them as validation failures. */
-function fromFramework(e: unknown): GatehouseError | null {
+export function fromFramework(e: unknown): GatehouseError | null {
   if (!(e instanceof Error) || e instanceof GatehouseError) return null;
   const { code, statusCode } = e as Error & { code?: string; statusCode?: number };
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

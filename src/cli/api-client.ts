@@ -43,7 +43,8 @@ const TLS_TRUST_ERRORS = new Set([
   'CERT_HAS_EXPIRED',
 ]);
 
-function connectionError(e: NodeJS.ErrnoException, endpoint: URL): Error {
+/** Not running / untrusted certificate, as the CLI explains them; null for any other failure. */
+export function transportError(e: NodeJS.ErrnoException, endpoint: URL): Error | null {
   if (e.code === 'ECONNREFUSED') {
     return new GatehouseError('GH_CLI_NOT_RUNNING', { endpoint: endpoint.origin }, { cause: e });
   }
@@ -53,7 +54,14 @@ function connectionError(e: NodeJS.ErrnoException, endpoint: URL): Error {
       { cause: e },
     );
   }
-  return new Error(`request to ${endpoint.origin} failed: ${e.message}`, { cause: e });
+  return null;
+}
+
+function connectionError(e: NodeJS.ErrnoException, endpoint: URL): Error {
+  return (
+    transportError(e, endpoint) ??
+    new Error(`request to ${endpoint.origin} failed: ${e.message}`, { cause: e })
+  );
 }
 
 function send(

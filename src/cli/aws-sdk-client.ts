@@ -6,8 +6,7 @@ import { rootCertificates } from 'node:tls';
 import { IAMClient, IAMServiceException } from '@aws-sdk/client-iam';
 import { STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { GatehouseError } from '../core/errors.js';
-import { ApiError } from './api-client.js';
+import { ApiError, transportError } from './api-client.js';
 import type { ClientConfig } from './client-config.js';
 
 /** IAM is a global service: AWS (and Gatehouse) expect its requests signed for us-east-1 whatever the region. */
@@ -50,15 +49,6 @@ export function createStsClient(config: ClientConfig): STSClient {
   return new STSClient(sdkOptions(config, config.region));
 }
 
-const TLS_TRUST_ERRORS = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_HAS_EXPIRED',
-]);
-
 function headerOf(e: { $response?: { headers?: Record<string, string> } }, name: string): string | undefined {
   return e.$response?.headers?.[name];
 }
@@ -81,16 +71,8 @@ function serviceError(e: IAMServiceException | STSServiceException, operation: s
 export function sdkCliError(e: unknown, operation: string, endpoint: URL): unknown {
   if (e instanceof IAMServiceException || e instanceof STSServiceException) return serviceError(e, operation);
   if (!(e instanceof Error)) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED') {
-    return new GatehouseError('GH_CLI_NOT_RUNNING', { endpoint: endpoint.origin }, { cause: e });
-  }
-  if (code !== undefined && TLS_TRUST_ERRORS.has(code)) {
-    return new Error(
-      `cannot verify the TLS certificate of ${endpoint.origin} (${code}): pass --ca-bundle <data-dir>/ca.pem or the CA that issued it`,
-      { cause: e },
-    );
-  }
+  const transport = transportError(e as NodeJS.ErrnoException, endpoint);
+  if (transport) return transport;
   // A body the SDK could not parse at all (not XML): not an AWS Query endpoint, or a proxy's page.
   const response = (e as { $response?: { statusCode?: number } }).$response;
   if (response?.statusCode !== undefined) {

@@ -1,8 +1,10 @@
 // ARN pattern matching as IAM does it for Resource and the Arn* operators: the six colon-delimited parts
 // (arn:partition:service:region:account-id:resource) are compared separately, each with * and ?
 // wildcards, so a wildcard never spans a colon before the resource part.
-import type { VariableSource } from './variables.js';
-import { Template } from './variables.js';
+import type { Glob } from './glob.js';
+import { Template, type VariableSource } from './variables.js';
+
+const NO_VARIABLES: VariableSource = { variable: () => undefined };
 
 /** Positions of the (at most five) separating colons of a value; computed once per value. */
 export class ArnBounds {
@@ -31,8 +33,12 @@ export class ArnBounds {
 export class ArnPattern {
   /** Number of parts in the pattern (at most six; fewer when the last one is a trailing wildcard). */
   private readonly parts: number;
-  /** Parts that still need a glob match after the prefix check (not covered by it, not a bare `*`). */
-  private readonly checks: readonly { index: number; template: Template }[];
+  /**
+   * Parts that still need a glob match after the prefix check (not covered by it, not a bare `*`),
+   * the resource part first since it differs most between ARNs. `glob` is set when the part has no
+   * variables, saving the per-request resolution.
+   */
+  private readonly checks: readonly { index: number; template: Template; glob: Glob | null }[];
   /** Set when the pattern has neither variables nor wildcards: a plain string comparison suffices. */
   private readonly exact: string | null;
   /**
@@ -48,15 +54,20 @@ export class ArnPattern {
     const plain = !template.hasVariables && !/[*?]/.test(source);
     this.exact = plain ? source : null;
     this.matchesEverything = source === '*';
-    const marks = [source.indexOf('*'), source.indexOf('?'), template.variablesEnabled ? source.indexOf('${') : -1];
+    const marks = [
+      source.indexOf('*'),
+      source.indexOf('?'),
+      template.variablesEnabled ? source.indexOf('${') : -1,
+    ];
     const cut = marks.filter((i) => i >= 0);
     this.prefix = source.slice(0, cut.length === 0 ? source.length : Math.min(...cut));
     const covered = this.prefix.split(':').length - 1;
     const segments = template.splitArn();
     this.parts = segments.length;
     this.checks = segments
-      .map((t, index) => ({ index, template: t }))
-      .filter(({ index, template: t }) => index >= covered && !(t.source === '*' && !t.hasVariables));
+      .map((t, index) => ({ index, template: t, glob: t.hasVariables ? null : t.resolveGlob(NO_VARIABLES) }))
+      .filter(({ index, template: t }) => index >= covered && !(t.source === '*' && !t.hasVariables))
+      .sort((a, b) => b.index - a.index);
   }
 
   static parse(text: string, variables: boolean): ArnPattern {
@@ -77,8 +88,8 @@ export class ArnPattern {
     if (this.exact !== null) return this.exact === value;
     if (!value.startsWith(this.prefix) || bounds.segments < this.parts) return false;
     const last = this.parts - 1;
-    for (const { index, template } of this.checks) {
-      const glob = template.resolveGlob(vars);
+    for (const { index, template, glob: fixed } of this.checks) {
+      const glob = fixed ?? template.resolveGlob(vars);
       if (glob === null) return false;
       const end = index === last ? value.length : bounds.end(index);
       if (!glob.match(value, bounds.start(index), end)) return false;

@@ -5,7 +5,14 @@ import { type CompiledCondition, compileCondition } from './conditions/condition
 import { Glob } from './glob.js';
 import { PrincipalMatcher } from './principal.js';
 import { requestKeyEpoch } from './request-key.js';
-import type { Effect, MatchedStatement, PolicyDocument, PolicyKind, PolicyVersion, Statement } from './types.js';
+import type {
+  Effect,
+  MatchedStatement,
+  PolicyDocument,
+  PolicyKind,
+  PolicyVersion,
+  Statement,
+} from './types.js';
 import { Template, type VariableSource } from './variables.js';
 
 export interface CompiledStatement {
@@ -83,9 +90,11 @@ export class CompiledPolicy {
   /**
    * Statements that can apply to the request as far as Action/NotAction and variable-free
    * Resource/NotResource tell; statements with variables in their resources still need resourceMatches.
-   * `requestId` comes from internRequest(action, resource), computed once per evaluation.
+   * `requestId` comes from internRequest(action, resource), computed once per evaluation; when it is -1
+   * (a pair seen for the first time) nothing is memoised and the list is filtered by Action only.
    */
   candidates(actionLower: string, requestId: number, resource: ArnBounds): readonly CompiledStatement[] {
+    if (requestId < 0) return this.actionEntry(actionLower).statements;
     const epoch = requestKeyEpoch();
     if (this.slotsEpoch !== epoch) {
       this.slots = [];
@@ -107,7 +116,9 @@ export class CompiledPolicy {
     if (entry === undefined) {
       const statements = this.statements.filter((st) => actionMatches(st, actionLower));
       // Only worth filtering per resource when some candidate's static Resource/NotResource can reject one.
-      const filterable = statements.some((st) => st.resourcesStatic && (st.resources !== null || st.notResource));
+      const filterable = statements.some(
+        (st) => st.resourcesStatic && (st.resources !== null || st.notResource),
+      );
       entry = { statements: statements.length === 0 ? NONE : statements, filterable };
       if (this.byAction.size >= CACHE_LIMIT) this.byAction.clear();
       this.byAction.set(actionLower, entry);
@@ -115,7 +126,6 @@ export class CompiledPolicy {
     return entry;
   }
 }
-
 
 const NO_VARIABLES: VariableSource = { variable: () => undefined };
 
@@ -125,7 +135,12 @@ function actionMatches(st: CompiledStatement, actionLower: string): boolean {
   return hit !== st.notAction;
 }
 
-function compileStatement(st: Statement, index: number, variables: boolean, policy: string): CompiledStatement {
+function compileStatement(
+  st: Statement,
+  index: number,
+  variables: boolean,
+  policy: string,
+): CompiledStatement {
   const actionList = st.action ?? st.notAction ?? [];
   const resourceList = st.resource ?? st.notResource;
   const principal = st.principal ?? st.notPrincipal;
@@ -144,7 +159,12 @@ function compileStatement(st: Statement, index: number, variables: boolean, poli
     principal: principal === undefined ? null : new PrincipalMatcher(principal),
     notPrincipal: st.notPrincipal !== undefined,
     conditions: st.conditions.map((c) => compileCondition(c, variables)),
-    matched: Object.freeze({ policy, effect: st.effect, index, ...(st.sid === undefined ? {} : { sid: st.sid }) }),
+    matched: Object.freeze({
+      policy,
+      effect: st.effect,
+      index,
+      ...(st.sid === undefined ? {} : { sid: st.sid }),
+    }),
   };
 }
 

@@ -6,6 +6,7 @@ import type { AuthzRequest } from './types.js';
 import type { VariableSource } from './variables.js';
 
 const TAG_PREFIX = 'aws:principaltag/';
+const SCAN_LIMIT = 16;
 
 export class RequestScope implements VariableSource {
   private keys: Map<string, readonly string[]> | null = null;
@@ -52,7 +53,14 @@ export class RequestScope implements VariableSource {
     const context = this.request.context;
     const direct = Object.hasOwn(context, key) ? context[key] : undefined;
     if (direct !== undefined) return direct.values;
-    return (this.keys ?? this.build()).get(keyLower);
+    if (this.keys !== null) return this.keys.get(keyLower);
+    // Small contexts (the usual handful of keys) are scanned without building a case-folded map.
+    let n = 0;
+    for (const name in context) {
+      if (++n > SCAN_LIMIT) return this.build().get(keyLower);
+      if (name.length === keyLower.length && name.toLowerCase() === keyLower) return context[name]?.values;
+    }
+    return undefined;
   }
 
   lookup(key: string, keyLower: string): readonly string[] | undefined {

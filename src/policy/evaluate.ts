@@ -12,24 +12,28 @@ import type { AuthzRequest, Decision, MatchedStatement } from './types.js';
 export { type CompiledPolicy, type CompiledStatement, compilePolicy, type PolicyMeta } from './compile.js';
 
 export interface EvaluateInput {
-  identity: CompiledPolicy[];
+  identity: readonly CompiledPolicy[];
   /** Resource-based (or role trust) policies of the resource; undefined when the resource has none. */
-  resource?: CompiledPolicy[];
+  resource?: readonly CompiledPolicy[];
   /** The permissions boundary; null/undefined: none. An empty array is a boundary that allows nothing. */
-  boundary?: CompiledPolicy[] | null;
+  boundary?: readonly CompiledPolicy[] | null;
   request: AuthzRequest;
 }
 
-/** How a statement applies to the request: not at all, or with how its Principal matched. */
-function applies(st: CompiledStatement, scope: RequestScope): PrincipalMatch {
+/**
+ * How a statement applies to the request: not at all, or with how its Principal matched.
+ * `resourceChecked`: the candidate list already applied the statement's variable-free resources.
+ */
+function applies(st: CompiledStatement, scope: RequestScope, resourceChecked: boolean): PrincipalMatch {
   let how: PrincipalMatch = PRINCIPAL_MATCH.direct;
   if (st.principal !== null) {
     const m = st.principal.match(scope.request.principal);
     how = st.notPrincipal ? (m === PRINCIPAL_MATCH.none ? PRINCIPAL_MATCH.direct : PRINCIPAL_MATCH.none) : m;
     if (how === PRINCIPAL_MATCH.none) return how;
   }
-  // Variable-free resources were already checked when the policy picked its candidates.
-  if (!st.resourcesStatic && !resourceMatches(st, scope.resource, scope)) return PRINCIPAL_MATCH.none;
+  if (!(resourceChecked && st.resourcesStatic) && !resourceMatches(st, scope.resource, scope)) {
+    return PRINCIPAL_MATCH.none;
+  }
   for (const c of st.conditions) if (!conditionHolds(c, scope)) return PRINCIPAL_MATCH.none;
   return how;
 }
@@ -65,7 +69,7 @@ function scan(
 ): void {
   for (const policy of policies) {
     for (const st of policy.candidates(action, key, scope.resource)) {
-      const how = applies(st, scope);
+      const how = applies(st, scope, key >= 0);
       if (how === PRINCIPAL_MATCH.none) continue;
       // st.matched is built once at compile time (frozen), so a match allocates nothing.
       if (st.effect === 'Deny') t.denies = append(t.denies, st.matched);
@@ -143,9 +147,7 @@ export function evaluate(input: EvaluateInput): Decision {
   }
   if (input.boundary) {
     if (!boundary)
-      return implicit(
-        `${what} is allowed by ${labels(allowed)} but not by the permissions boundary`,
-      );
+      return implicit(`${what} is allowed by ${labels(allowed)} but not by the permissions boundary`);
     allowed.push(...boundary);
   }
   return {

@@ -71,9 +71,11 @@ export function parseStatement(
   const sid = value['Sid'];
   if (sid !== undefined) {
     if (typeof sid !== 'string') issues.add(at('Sid'), `must be a string, not ${describe(sid)}`);
-    else if (!SID.test(sid))
+    // IAM (identity and trust policies) allows only ASCII letters and digits; resource-based policies of
+    // other services (e.g. S3 bucket policies) accept any text there.
+    else if (kind !== 'resource' && !SID.test(sid)) {
       issues.add(at('Sid'), `"${sid}" must contain only letters A-Z, a-z and digits 0-9`);
-    else if (sid !== '') st.sid = sid;
+    } else if (sid !== '') st.sid = sid;
   }
 
   const effect = value['Effect'];

@@ -65,6 +65,8 @@ export class Template {
   readonly hasVariables: boolean;
   private readonly staticString: string;
   private readonly staticGlob: Glob | null;
+  /** The only variable when there is exactly one (the common `${aws:username}` case), for a faster path. */
+  private readonly single: Extract<Part, { kind: 'var' }> | null;
   private memoKey: string | undefined;
   private memoGlob: Glob | null = null;
 
@@ -77,6 +79,9 @@ export class Template {
     this.hasVariables = parts.some((p) => p.kind === 'var' || p.kind === 'broken');
     this.staticString = parts.map((p) => (p.kind === 'text' || p.kind === 'literal' ? p.text : '')).join('');
     this.staticGlob = this.hasVariables ? null : this.buildGlob(parts.map(() => ''));
+    const vars = parts.filter((p) => p.kind === 'var' || p.kind === 'broken');
+    const only = vars[0];
+    this.single = vars.length === 1 && only?.kind === 'var' ? only : null;
   }
 
   /** With variables disabled (Version 2008-10-17) `${...}` is plain text. */
@@ -108,7 +113,9 @@ export class Template {
       }
       if (rest !== '') (segments[segments.length - 1] as Part[]).push({ kind: 'text', text: rest });
     }
-    return segments.map((parts) => new Template(parts, parts.map(partSource).join(''), this.variablesEnabled));
+    return segments.map(
+      (parts) => new Template(parts, parts.map(partSource).join(''), this.variablesEnabled),
+    );
   }
 
   private values(source: VariableSource): string[] | null {
@@ -137,9 +144,20 @@ export class Template {
   /** The value as a wildcard pattern: substituted values and escapes match literally. */
   resolveGlob(source: VariableSource): Glob | null {
     if (this.staticGlob) return this.staticGlob;
-    const values = this.values(source);
-    if (values === null) return null;
-    const key = values.join('\u0000');
+    let key: string;
+    let values: string[] | null;
+    if (this.single) {
+      // One variable: its value is the memo key, and no array is built unless the glob must be.
+      const v = source.variable(this.single.key, this.single.keyLower) ?? this.single.fallback;
+      if (v === undefined) return null;
+      if (v === this.memoKey) return this.memoGlob;
+      key = v;
+      values = [v];
+    } else {
+      values = this.values(source);
+      if (values === null) return null;
+      key = values.join('\u0000');
+    }
     if (key !== this.memoKey) {
       this.memoGlob = this.buildGlob(values);
       this.memoKey = key;

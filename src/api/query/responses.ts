@@ -1,7 +1,8 @@
 // AWS Query protocol response envelopes: <ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>
 // and <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>.
-import { GatehouseError, toGatehouseError } from '../../core/errors.js';
+import { toGatehouseError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { fromFramework } from '../error-response.js';
 import { type XmlValue, xmlElement } from './xml-writer.js';
 
 export const XML_CONTENT_TYPE = 'text/xml';
@@ -17,19 +18,6 @@ export function successXml(
     ResponseMetadata: { RequestId: requestId },
   };
   return xmlElement(`${action}Response`, body, { xmlns: namespace });
-}
-
-/** Fastify's own refusals (body too large, bad framing) are the client's fault, as in the JSON API. */
-function fromFramework(e: unknown): GatehouseError | null {
-  if (!(e instanceof Error) || e instanceof GatehouseError) return null;
-  const { code, statusCode } = e as Error & { code?: string; statusCode?: number };
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return new GatehouseError('GH_API_BODY_TOO_LARGE', { limit: 1024 * 1024 });
-  }
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return new GatehouseError('GH_API_VALIDATION', { reason: e.message });
-  }
-  return null;
 }
 
 export interface QueryErrorReply {

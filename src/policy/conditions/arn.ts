@@ -5,7 +5,8 @@ import type { OperatorFamilyImpl } from './matcher.js';
 
 export const arnFamily: OperatorFamilyImpl = {
   check(value) {
-    if (value === '*' || value.startsWith('arn:')) return null;
+    // A value may also start with a policy variable that resolves to an ARN.
+    if (value === '*' || value.startsWith('arn:') || value.startsWith('${')) return null;
     return `"${value}" is not an ARN (arn:partition:service:region:account-id:resource)`;
   },
   compile(values, _comparison, variables) {

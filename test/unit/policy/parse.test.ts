@@ -112,6 +112,21 @@ describe('parsePolicyDocument: accepted documents', () => {
     });
     expect(parsePolicyDocument(JSON.stringify(doc), 'identity').ok).toBe(true);
   });
+  it('a resource-based policy may use any text as Sid (S3 bucket policies do), an identity policy may not', () => {
+    const doc = withStatement({ ...OK_STATEMENT, Sid: 'Public read-only', Principal: '*' });
+    expect(parsePolicyDocument(JSON.stringify(doc), 'resource').ok).toBe(true);
+    expect(
+      parsePolicyDocument(
+        JSON.stringify({ ...doc, Statement: [{ ...OK_STATEMENT, Sid: 'Public read-only' }] }),
+        'identity',
+      ).ok,
+    ).toBe(false);
+  });
+
+  it('accepts an Arn operator value that starts with a policy variable', () => {
+    const doc = withCondition({ ArnEquals: { 'aws:SourceArn': '${aws:PrincipalArn}' } });
+    expect(parsePolicyDocument(JSON.stringify(doc), 'identity').ok).toBe(true);
+  });
 });
 
 describe('parsePolicyDocument: refused documents carry paths', () => {
