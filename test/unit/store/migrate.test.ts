@@ -86,7 +86,11 @@ describe('migrate', () => {
 
   it('applies migrations in version order whatever order they are listed in', async () => {
     const { store } = await freshStore();
-    const second: Migration = { version: NEXT, name: 'uses-meta', sql: "INSERT INTO gh_meta VALUES ('x', '1')" };
+    const second: Migration = {
+      version: NEXT,
+      name: 'uses-meta',
+      sql: "INSERT INTO gh_meta VALUES ('x', '1')",
+    };
     expect((await migrate(store, [second, ...[...MIGRATIONS].reverse()])).applied).toEqual([...KNOWN, NEXT]);
   });
 
@@ -112,7 +116,9 @@ describe('migrate', () => {
     const e = await migrate(store, MIGRATIONS).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(GatehouseError);
     expect((e as GatehouseError).code).toBe('GH_STORE_SCHEMA_TOO_NEW');
-    expect((e as GatehouseError).message).toMatch(new RegExp(`version ${NEXT} .*only knows up to version ${LAST}`));
+    expect((e as GatehouseError).message).toMatch(
+      new RegExp(`version ${NEXT} .*only knows up to version ${LAST}`),
+    );
     expect(await versions(store)).toEqual([...KNOWN, NEXT]);
   });
 
