@@ -45,8 +45,8 @@ export class RequestScope implements VariableSource {
   }
 
   /**
-   * The values of a context key, given as written in the policy and lower-cased; undefined when the key
-   * is absent or has no values (both count as missing). The caller's spelling is tried first so the
+   * The values of a context key, given as written in the policy and lower-cased; undefined when the
+   * request context lacks it (an empty list is returned as is). The caller's spelling is tried first so the
    * common case (same spelling in policy and request) needs no case-folded copy of the context.
    */
   private values(key: string, keyLower: string): readonly string[] | undefined {
