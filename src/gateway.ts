@@ -150,7 +150,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       port: apiAddress.port,
       tls: { certPem: tls.certPem, keyPem: tls.keyPem },
       controlPlane,
-      keys: createCredentialLookup(store, box, clock),
+      keys: createCredentialLookup(store, box, clock, (e) =>
+        logger.warn({ err: e }, 'could not record access key use'),
+      ),
       region: account.region,
       clock,
       logger,

@@ -199,6 +199,7 @@ export async function verifySigV4(req: SignedRequest, o: SigV4VerifyOptions): Pr
   }
   checkSession(key, claim, o.clock.now());
   checkTime(claim, o);
+  o.keys.recordUse?.(key.accessKeyId, claim.service, o.clock.now());
   return {
     accessKeyId: key.accessKeyId,
     principalArn: key.principalArn,

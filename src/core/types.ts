@@ -99,4 +99,6 @@ export interface AccessKeyRecord {
 
 export interface AccessKeyLookup {
   findAccessKey(accessKeyId: string): Promise<AccessKeyRecord | null>;
+  /** Record a successful use (time and signing service), as IAM's access-key "last used". */
+  recordUse?(accessKeyId: string, service: string, at: Date): void;
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { GatehouseError } from '../core/errors.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { AccessKeyLookup, AccessKeyRecord } from '../core/types.js';
+import { recordAccessKeyUse } from '../store/access-keys-repo.js';
 import { findUserAccessKey } from '../store/iam-access-keys-repo.js';
 import { findRoleById } from '../store/iam-roles-repo.js';
 import { findSessionRow } from '../store/iam-sessions-repo.js';
@@ -70,13 +71,30 @@ export function checkSessionToken(
   }
 }
 
+const LAST_USED_GRANULARITY_MS = 60_000;
+
 /**
  * AKIA keys: the user's key row (status as stored). ASIA keys: the session, reported Active until it
  * expires (the caller applies checkSessionToken); null when its role was deleted or re-created (a
  * new role id), so the key reads as unknown.
  */
-export function createCredentialLookup(store: Store, box: SecretBox, clock: Clock): AccessKeyLookup {
+export function createCredentialLookup(
+  store: Store,
+  box: SecretBox,
+  clock: Clock,
+  onError: (e: unknown) => void = () => {},
+): AccessKeyLookup {
+  // Last-used is recorded at most once a minute per key and node: it is an audit hint, not a counter,
+  // and a write per signed request would put the store on every API call's path.
+  const lastWrite = new Map<string, number>();
   return {
+    recordUse(accessKeyId, service, at) {
+      if (accessKeyId.startsWith('ASIA')) return;
+      const previous = lastWrite.get(accessKeyId);
+      if (previous !== undefined && at.getTime() - previous < LAST_USED_GRANULARITY_MS) return;
+      lastWrite.set(accessKeyId, at.getTime());
+      recordAccessKeyUse(store.pool, accessKeyId, service, at).catch(onError);
+    },
     async findAccessKey(accessKeyId) {
       if (accessKeyId.startsWith('ASIA')) {
         const s = await findSessionRow(store.pool, accessKeyId);

@@ -278,4 +278,13 @@ describe('IAM through the real gateway with the AWS SDK', () => {
     );
     expect(await within(1000, onB, 'no error')).toBeLessThan(1000);
   });
+
+  it('an access key records when and for which service it was last used', async () => {
+    const { rows } = await t.gateway.store.pool.query(
+      'SELECT last_used_at, last_used_service FROM gh_access_keys WHERE access_key_id = $1',
+      [bob.accessKeyId],
+    );
+    expect(rows[0]?.last_used_service).toBe('iam');
+    expect(rows[0]?.last_used_at).toBeInstanceOf(Date);
+  });
 });
