@@ -1,18 +1,17 @@
 // Gateway -> backend TLS per instance (sslmode/sslrootcert), proven from the backend's side: pg_stat_ssl and hostssl-only pg_hba.
 import { chmod, chown, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGatehouseError } from '../../../src/core/errors.js';
-import { createCancelRequest } from '../../../src/protocol/postgres/index.js';
 import { findFreePort } from '../../../src/store/embedded.js';
 import { postgresOsUser } from '../../../src/store/embedded-process.js';
 import { ensureCertificates, type TlsMaterial } from '../../../src/tls/ca.js';
 import { startEmbeddedPostgres, type TestPostgres } from '../../support/embedded-pg.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { sendCancel } from '../../support/send-cancel.js';
 
 /** Functional bound: failures and cancels must come long before a client would give up (not a perf assertion). */
 const PROMPT_MS = 10_000;
@@ -393,23 +392,3 @@ describe('TLS from the gateway to the backend', () => {
     }
   }
 });
-
-/** A raw CancelRequest to the gateway; resolves with whatever it answered (it must answer nothing). */
-function sendCancel(port: number, processId: number, secretKey: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = connect({ host: '127.0.0.1', port }, () =>
-      socket.write(createCancelRequest(processId, secretKey)),
-    );
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('the gateway did not close the cancel connection'));
-    }, 5000);
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', () => {}); // a reset after our request is as good as a close
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks));
-    });
-  });
-}

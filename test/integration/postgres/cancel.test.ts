@@ -1,12 +1,11 @@
 // Query cancellation through the gateway: CancelRequest with gateway-issued keys reaches the right backend, only it.
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCancelRequest } from '../../../src/protocol/postgres/index.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 import { conninfo, startPsql } from '../../support/psql.js';
 import { requireBinary } from '../../support/require-binary.js';
+import { sendCancel } from '../../support/send-cancel.js';
 
 const psql = requireBinary('psql');
 const INSTANCE = 'cancel';
@@ -75,26 +74,6 @@ describe('query cancellation through the gateway', () => {
     }
   }
 
-  /** Send a raw CancelRequest to the gateway; resolves with whatever it answered (it must answer nothing). */
-  function sendCancel(processId: number, secretKey: Buffer): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      const socket = connect({ host: '127.0.0.1', port }, () =>
-        socket.write(createCancelRequest(processId, secretKey)),
-      );
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error('the gateway did not close the cancel connection'));
-      }, 5000);
-      socket.on('data', (c: Buffer) => chunks.push(c));
-      socket.on('error', () => {}); // a reset after our request is as good as a close
-      socket.on('close', () => {
-        clearTimeout(timer);
-        resolve(Buffer.concat(chunks));
-      });
-    });
-  }
-
   it.skipIf(!psql)('psql interrupted with SIGINT cancels pg_sleep(30) promptly with 57014', async () => {
     const info = conninfo({
       host: 'localhost',
@@ -130,7 +109,7 @@ describe('query cancellation through the gateway', () => {
       );
       await waitForSleep('gh-cancel-node');
       const { processId, secretKey } = keyOf(client);
-      expect(await sendCancel(processId, secretKey)).toHaveLength(0);
+      expect(await sendCancel(port, processId, secretKey)).toHaveLength(0);
       const error = await query;
       expect(Date.now() - started).toBeLessThan(PROMPT_MS);
       expect(error?.code).toBe('57014');
@@ -150,8 +129,8 @@ describe('query cancellation through the gateway', () => {
       const { processId, secretKey } = keyOf(client);
       const wrong = Buffer.from(secretKey);
       wrong[3] = (wrong[3] ?? 0) ^ 0x01;
-      expect(await sendCancel(processId, wrong)).toHaveLength(0);
-      expect(await sendCancel(processId ^ 0x01, secretKey)).toHaveLength(0);
+      expect(await sendCancel(port, processId, wrong)).toHaveLength(0);
+      expect(await sendCancel(port, processId ^ 0x01, secretKey)).toHaveLength(0);
       const { rows } = await query;
       expect(rows[0]?.done).toBe('finished');
     } finally {
@@ -167,7 +146,7 @@ describe('query cancellation through the gateway', () => {
     try {
       const query = client.query<{ done: string }>("select pg_sleep(1), 'finished' AS done");
       await waitForSleep('gh-cancel-after');
-      expect(await sendCancel(stale.processId, stale.secretKey)).toHaveLength(0);
+      expect(await sendCancel(port, stale.processId, stale.secretKey)).toHaveLength(0);
       expect((await query).rows[0]?.done).toBe('finished');
     } finally {
       await client.end();
