@@ -4,6 +4,7 @@ import {
   CreateUserCommand,
   DeleteAccessKeyCommand,
   DeleteUserCommand,
+  GetAccessKeyLastUsedCommand,
   GetUserCommand,
   ListAccessKeysCommand,
   ListUsersCommand,
@@ -99,6 +100,16 @@ export function registerIamUsers(iam: Command, io: CliIo): void {
     .action((f: UserFlags, cmd: Command) =>
       iamListAll(cmd, io, 'ListAccessKeys', 'AccessKeyMetadata', (c, Marker) =>
         c.send(new ListAccessKeysCommand({ UserName: f.userName, Marker })),
+      ),
+    );
+
+  iam
+    .command('get-access-key-last-used')
+    .description('when, and for which service, an access key was last used')
+    .requiredOption('--access-key-id <id>', 'access key id')
+    .action((f: UserFlags, cmd: Command) =>
+      iamCall(cmd, io, 'GetAccessKeyLastUsed', (c) =>
+        c.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: f.accessKeyId })),
       ),
     );
 

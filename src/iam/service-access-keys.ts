@@ -16,7 +16,7 @@ import { checkAccessKeyId, validationError } from './validate.js';
 
 type AccessKeyMethods = Pick<
   IamService,
-  'createAccessKey' | 'listAccessKeys' | 'updateAccessKey' | 'deleteAccessKey'
+  'createAccessKey' | 'listAccessKeys' | 'updateAccessKey' | 'deleteAccessKey' | 'getAccessKeyLastUsed'
 >;
 
 /** IAM quota "Access keys assigned to an IAM user". */
@@ -67,6 +67,30 @@ export function createAccessKeyMethods(ctx: IamContext): AccessKeyMethods {
           },
         };
       });
+    },
+
+    async getAccessKeyLastUsed(p) {
+      checkAccessKeyId(p.AccessKeyId);
+      const res = await store.pool.query(
+        `SELECT u.name, k.last_used_at, k.last_used_service
+           FROM gh_access_keys k JOIN gh_iam_users u ON u.user_id = k.user_id
+          WHERE k.access_key_id = $1`,
+        [p.AccessKeyId],
+      );
+      const row = res.rows[0];
+      if (!row) throw noSuchKey(p.AccessKeyId);
+      // AWS answers "N/A" for a key that was never used.
+      const used = row.last_used_at instanceof Date;
+      return {
+        UserName: row.name as string,
+        AccessKeyLastUsed: used
+          ? {
+              LastUsedDate: (row.last_used_at as Date).toISOString(),
+              ServiceName: row.last_used_service as string,
+              Region: ctx.account.region,
+            }
+          : { ServiceName: 'N/A', Region: 'N/A' },
+      };
     },
 
     async listAccessKeys(p, caller) {

@@ -101,6 +101,11 @@ export interface IamService {
     caller: Caller,
   ): Promise<void>;
   deleteAccessKey(p: { UserName?: string; AccessKeyId: string }, caller: Caller): Promise<void>;
+  /** When and for which service a key was last used (recorded at most once a minute per node). */
+  getAccessKeyLastUsed(p: { AccessKeyId: string }): Promise<{
+    UserName: string;
+    AccessKeyLastUsed: { LastUsedDate?: string; ServiceName: string; Region: string };
+  }>;
   // groups
   createGroup(p: { GroupName: string; Path?: string }): Promise<{ Group: IamGroup }>;
   addUserToGroup(p: { GroupName: string; UserName: string }): Promise<void>;

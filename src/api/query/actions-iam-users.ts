@@ -81,6 +81,24 @@ export const IAM_USER_ACTIONS: ReadonlyArray<[string, QueryAction]> = [
     }),
   ],
   [
+    'GetAccessKeyLastUsed',
+    queryAction({
+      schema: z.object({ AccessKeyId: text }),
+      permission: 'iam:GetAccessKeyLastUsed',
+      // AWS authorises on the key owner's ARN; an unknown key is only reported to callers allowed on user/*.
+      resource: async (i, ctx) => {
+        const owner = await ctx.iam.getAccessKeyLastUsed(i).then(
+          (r) => r.UserName,
+          () => null,
+        );
+        return owner === null
+          ? `arn:aws:iam::${ctx.caller.accountId}:user/*`
+          : principalArn(ctx, 'User', owner);
+      },
+      run: async (i, ctx) => ctx.iam.getAccessKeyLastUsed(i),
+    }),
+  ],
+  [
     'UpdateAccessKey',
     queryAction({
       schema: z.object({ UserName: text.optional(), AccessKeyId: text, Status: keyStatus }),

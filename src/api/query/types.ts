@@ -16,6 +16,7 @@ export type QueryIamService = Pick<
   | 'listAccessKeys'
   | 'updateAccessKey'
   | 'deleteAccessKey'
+  | 'getAccessKeyLastUsed'
   | 'createGroup'
   | 'getGroup'
   | 'addUserToGroup'

@@ -125,6 +125,9 @@ describe('gatehouse iam and sts against a running gateway', () => {
       GATEHOUSE_SESSION_TOKEN: creds.SessionToken,
     });
     expect(who.json().Arn).toBe(`arn:aws:sts::${account}:assumed-role/app/deploy`);
+    const lastUsed = await cli(['iam', 'get-access-key-last-used', '--access-key-id', key.AccessKeyId]);
+    expect(lastUsed.code, lastUsed.stderr).toBe(0);
+    expect(lastUsed.json()).toMatchObject({ UserName: 'carol', AccessKeyLastUsed: { ServiceName: 'sts' } });
   });
 
   it('errors print the AWS error name and the Gatehouse code, exit 1', async () => {

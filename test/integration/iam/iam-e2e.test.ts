@@ -11,6 +11,7 @@ import {
   DeleteAccessKeyCommand,
   DeleteUserCommand,
   DeleteUserPolicyCommand,
+  GetAccessKeyLastUsedCommand,
   GetUserCommand,
   IAMClient,
   ListUsersCommand,
@@ -286,5 +287,22 @@ describe('IAM through the real gateway with the AWS SDK', () => {
     );
     expect(rows[0]?.last_used_service).toBe('iam');
     expect(rows[0]?.last_used_at).toBeInstanceOf(Date);
+    const seen = await clients
+      .iam(admin)
+      .send(new GetAccessKeyLastUsedCommand({ AccessKeyId: bob.accessKeyId }));
+    expect(seen.UserName).toBe('bob');
+    expect(seen.AccessKeyLastUsed?.ServiceName).toBe('iam');
+    expect(seen.AccessKeyLastUsed?.Region).toBe('us-east-1');
+    expect(seen.AccessKeyLastUsed?.LastUsedDate?.getTime()).toBe((rows[0]?.last_used_at as Date).getTime());
+    const fresh = await clients.iam(admin).send(new CreateAccessKeyCommand({ UserName: 'bob' }));
+    const never = await clients
+      .iam(admin)
+      .send(new GetAccessKeyLastUsedCommand({ AccessKeyId: fresh.AccessKey?.AccessKeyId }));
+    expect(never.AccessKeyLastUsed).toEqual({ ServiceName: 'N/A', Region: 'N/A' });
+    expect(
+      await errorName(
+        clients.iam(bob).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: bob.accessKeyId })),
+      ),
+    ).toBe('no error'); // bob has AdministratorAccess by now (previous test)
   });
 });

@@ -171,6 +171,12 @@ export class MemoryIam implements QueryIamService {
     this.keys.records.delete(k.AccessKeyId);
   }
 
+  async getAccessKeyLastUsed(p: { AccessKeyId: string }) {
+    const k = this.keyMeta.get(p.AccessKeyId);
+    if (!k) throw noSuch(`The Access Key with id ${p.AccessKeyId} cannot be found.`);
+    return { UserName: k.UserName, AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } };
+  }
+
   async createGroup(p: { GroupName: string; Path?: string }): Promise<{ Group: IamGroup }> {
     if (this.groups.has(p.GroupName)) throw exists('Group', p.GroupName);
     const path = p.Path ?? '/';
