@@ -293,7 +293,8 @@ describe('IAM through the real gateway with the AWS SDK', () => {
     expect(seen.UserName).toBe('bob');
     expect(seen.AccessKeyLastUsed?.ServiceName).toBe('iam');
     expect(seen.AccessKeyLastUsed?.Region).toBe('us-east-1');
-    expect(seen.AccessKeyLastUsed?.LastUsedDate?.getTime()).toBe((rows[0]?.last_used_at as Date).getTime());
+    const recorded = rows[0]?.last_used_at as Date;
+    expect(seen.AccessKeyLastUsed?.LastUsedDate?.getTime()).toBe(recorded.getTime());
     const fresh = await clients.iam(admin).send(new CreateAccessKeyCommand({ UserName: 'bob' }));
     const never = await clients
       .iam(admin)
