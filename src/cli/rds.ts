@@ -1,7 +1,10 @@
 // `gatehouse rds …`: DB instances, with the AWS CLI's command and flag names.
 import { type Command, Option } from 'commander';
+import { generateAuthToken } from '../auth/iam-token/generate.js';
 import { DB_ENGINES } from '../core/types.js';
-import { type CliIo, callAndPrint } from './context.js';
+import { resolveClientConfig } from './client-config.js';
+import { type CliIo, callAndPrint, globalsOf } from './context.js';
+import { parsePort } from './duration.js';
 
 interface InstanceFlags {
   dbInstanceIdentifier: string;
@@ -70,6 +73,23 @@ export function registerRds(program: Command, io: CliIo): void {
       callAndPrint(cmd, io, 'DeleteDBInstance', { DBInstanceIdentifier: f.dbInstanceIdentifier }),
     );
 
-  // `generate-db-auth-token --hostname H --port P --username U [--region R]` (IAM database tokens) is
-  // registered here by the IAM-token issue; it signs locally and makes no API call.
+  rds
+    .command('generate-db-auth-token')
+    .description(
+      'mint a 15-minute IAM database auth token (signed locally, as the AWS CLI does; no API call)',
+    )
+    .requiredOption('--hostname <host>', 'the endpoint host clients connect to')
+    .requiredOption('--port <port>', 'the endpoint port', parsePort)
+    .requiredOption('--username <name>', 'the database user')
+    .action(async (f: { hostname: string; port: number; username: string }, cmd: Command) => {
+      const config = resolveClientConfig(globalsOf(cmd), io.env);
+      const token = await generateAuthToken({
+        hostname: f.hostname,
+        port: f.port,
+        username: f.username,
+        region: config.region,
+        credentials: config.credentials,
+      });
+      io.stdout.write(`${token}\n`);
+    });
 }
