@@ -1,27 +1,11 @@
-// Access keys: the bootstrap admin key and the lookup the API's SigV4 check uses.
+// The bootstrap admin access key: created on first start, re-read by `up` for a lost credentials file.
+import { systemClock } from '../core/clock.js';
 import { newAccessKeyId, newSecretAccessKey } from '../core/ids.js';
 import type { SecretBox } from '../core/secret-box.js';
-import type { AccessKeyLookup } from '../core/types.js';
-import { findAccessKeyRow, insertAccessKey } from '../store/access-keys-repo.js';
+import { accessKeyAad, createCredentialLookup } from '../iam/credential-lookup.js';
+import { insertAccessKey } from '../store/access-keys-repo.js';
 import type { Store } from '../store/pool.js';
 import type { Account } from './context.js';
-
-const AAD = (accessKeyId: string) => `access-key:${accessKeyId}`;
-
-export function createAccessKeyLookup(store: Store, box: SecretBox): AccessKeyLookup {
-  return {
-    async findAccessKey(accessKeyId) {
-      const row = await findAccessKeyRow(store.pool, accessKeyId);
-      if (!row) return null;
-      return {
-        accessKeyId: row.accessKeyId,
-        secretAccessKey: box.open(row.secret, AAD(accessKeyId)).toString('utf8'),
-        status: row.status,
-        principalArn: row.principalArn,
-      };
-    },
-  };
-}
 
 export function adminArn(account: Account): string {
   return `arn:aws:iam::${account.accountId}:user/admin`;
@@ -45,7 +29,7 @@ export async function bootstrapAdminKey(
     await insertAccessKey(tx, {
       accessKeyId,
       principalArn: adminArn(account),
-      secret: box.seal(secretAccessKey, AAD(accessKeyId)),
+      secret: box.seal(secretAccessKey, accessKeyAad(accessKeyId)),
       status: 'Active',
     });
     return { accessKeyId, secretAccessKey };
@@ -64,6 +48,6 @@ export async function adminKeyPair(
   );
   const id = res.rows[0]?.access_key_id as string | undefined;
   if (!id) return null;
-  const key = await createAccessKeyLookup(store, box).findAccessKey(id);
+  const key = await createCredentialLookup(store, box, systemClock).findAccessKey(id);
   return key && { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
 }

@@ -10,17 +10,6 @@ export interface AccessKeyRow {
   readonly status: 'Active' | 'Inactive';
 }
 
-export async function findAccessKeyRow(db: Queryable, accessKeyId: string): Promise<AccessKeyRow | null> {
-  const res = await db.query(
-    'SELECT access_key_id, principal_arn, secret, status FROM gh_access_keys WHERE access_key_id = $1',
-    [accessKeyId],
-  );
-  const r = res.rows[0];
-  return r
-    ? { accessKeyId: r.access_key_id, principalArn: r.principal_arn, secret: r.secret, status: r.status }
-    : null;
-}
-
 export async function insertAccessKey(db: Queryable, row: AccessKeyRow): Promise<void> {
   await db.query(
     'INSERT INTO gh_access_keys (access_key_id, principal_arn, secret, status) VALUES ($1, $2, $3, $4)',

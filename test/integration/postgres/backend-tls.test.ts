@@ -12,6 +12,7 @@ import { ensureCertificates, type TlsMaterial } from '../../../src/tls/ca.js';
 import { startEmbeddedPostgres, type TestPostgres } from '../../support/embedded-pg.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 import { sendCancel } from '../../support/send-cancel.js';
+import { waitForSleep } from '../../support/wait-for-sleep.js';
 
 /** Functional bound: failures and cancels must come long before a client would give up (not a perf assertion). */
 const PROMPT_MS = 10_000;
@@ -376,19 +377,4 @@ describe('TLS from the gateway to the backend', () => {
     await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
     expect(warnings.filter((w) => w.code === 'DEP0123').map((w) => w.message)).toEqual([]);
   });
-
-  /** Wait until the backend runs a pg_sleep for `applicationName` (no fixed sleeps). */
-  async function waitForSleep(admin: pg.Client, applicationName: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const { rows } = await admin.query<{ n: number }>(
-        `select count(*)::int AS n from pg_stat_activity
-          where application_name = $1 and state = 'active' and query like '%pg_sleep%'`,
-        [applicationName],
-      );
-      if ((rows[0]?.n ?? 0) > 0) return;
-      if (Date.now() > deadline) throw new Error(`no pg_sleep running for ${applicationName}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 });

@@ -6,6 +6,7 @@ import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 import { conninfo, startPsql } from '../../support/psql.js';
 import { requireBinary } from '../../support/require-binary.js';
 import { sendCancel } from '../../support/send-cancel.js';
+import { waitForSleep } from '../../support/wait-for-sleep.js';
 
 const psql = requireBinary('psql');
 const INSTANCE = 'cancel';
@@ -59,21 +60,6 @@ describe('query cancellation through the gateway', () => {
     return client;
   }
 
-  /** Wait until the backend is running a pg_sleep for `applicationName` (no fixed sleeps). */
-  async function waitForSleep(applicationName: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const { rows } = await admin.query<{ n: number }>(
-        `select count(*)::int AS n from pg_stat_activity
-          where application_name = $1 and state = 'active' and query like '%pg_sleep%'`,
-        [applicationName],
-      );
-      if ((rows[0]?.n ?? 0) > 0) return;
-      if (Date.now() > deadline) throw new Error(`no pg_sleep running for ${applicationName}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   it.skipIf(!psql)('psql interrupted with SIGINT cancels pg_sleep(30) promptly with 57014', async () => {
     const info = conninfo({
       host: 'localhost',
@@ -90,7 +76,7 @@ describe('query cancellation through the gateway', () => {
       args: ['-v', 'VERBOSITY=verbose'],
       timeoutMs: 40_000,
     });
-    await waitForSleep('gh-cancel-psql');
+    await waitForSleep(admin, 'gh-cancel-psql');
     run.child.kill('SIGINT'); // psql's handler sends a CancelRequest to the gateway
     const r = await run.done;
     expect(r.timedOut).toBe(false);
@@ -107,7 +93,7 @@ describe('query cancellation through the gateway', () => {
         () => null,
         (e: Error & { code?: string }) => e,
       );
-      await waitForSleep('gh-cancel-node');
+      await waitForSleep(admin, 'gh-cancel-node');
       const { processId, secretKey } = keyOf(client);
       expect(await sendCancel(port, processId, secretKey)).toHaveLength(0);
       const error = await query;
@@ -125,7 +111,7 @@ describe('query cancellation through the gateway', () => {
     const client = await connectClient('gh-cancel-wrong');
     try {
       const query = client.query<{ done: string }>("select pg_sleep(1), 'finished' AS done");
-      await waitForSleep('gh-cancel-wrong');
+      await waitForSleep(admin, 'gh-cancel-wrong');
       const { processId, secretKey } = keyOf(client);
       const wrong = Buffer.from(secretKey);
       wrong[3] = (wrong[3] ?? 0) ^ 0x01;
@@ -145,7 +131,7 @@ describe('query cancellation through the gateway', () => {
     const client = await connectClient('gh-cancel-after');
     try {
       const query = client.query<{ done: string }>("select pg_sleep(1), 'finished' AS done");
-      await waitForSleep('gh-cancel-after');
+      await waitForSleep(admin, 'gh-cancel-after');
       expect(await sendCancel(port, stale.processId, stale.secretKey)).toHaveLength(0);
       expect((await query).rows[0]?.done).toBe('finished');
     } finally {
