@@ -1,5 +1,6 @@
 // Keeps one engine listener per registered instance in step with the store (start, update, move, stop).
 
+import { hostname } from 'node:os';
 import { backendTargetOf } from './control-plane/backend-target.js';
 import type { Logger } from './core/logger.js';
 import type { SecretBox } from './core/secret-box.js';
@@ -19,6 +20,12 @@ export interface ListenerSet {
   close(): Promise<void>;
 }
 
+/** The endpoint a token must be signed for: the listen address (`[v6]:port` for IPv6), this host's name for a wildcard. */
+export function endpointOf(listenHost: string, listenPort: number): string {
+  const host = listenHost === '0.0.0.0' || listenHost === '::' ? hostname().toLowerCase() : listenHost;
+  return host.includes(':') ? `[${host}]:${listenPort}` : `${host.toLowerCase()}:${listenPort}`;
+}
+
 function toPgInstance(box: SecretBox, row: InstanceRow): PgInstance {
   const { host, port, sslMode, sslRootCert } = backendTargetOf(box, row);
   return {
@@ -26,6 +33,9 @@ function toPgInstance(box: SecretBox, row: InstanceRow): PgInstance {
     dbiResourceId: row.dbiResourceId,
     forceSsl: row.forceSsl,
     backend: { host, port, sslMode, sslRootCert },
+    iamAuth: row.iamAuth,
+    endpoints: [endpointOf(row.listenHost, row.listenPort), ...row.endpointAliases],
+    terminateRevokedIamSessions: row.iamTerminateSessions,
   };
 }
 

@@ -3,11 +3,14 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { startApiServer } from './api/server.js';
+import { LiveIamSessions } from './auth/iam-token/live-sessions.js';
+import { createTokenVerifier } from './auth/iam-token/verify.js';
 import { type GatehouseConfig, parseHostPort } from './config/schema.js';
 import { bootstrapAdminKey } from './control-plane/access-keys.js';
-import type { Account } from './control-plane/context.js';
+import type { Account, ControlContext } from './control-plane/context.js';
 import { createControlPlane } from './control-plane/index.js';
 import { createLoginDirectory } from './control-plane/login-directory.js';
+import { type AuditSink, combineAuditSinks, createLogAuditSink } from './core/audit.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { DATA_DIR_FILES, writeGatewayInfo } from './core/data-dir.js';
 import { newAccountId } from './core/ids.js';
@@ -20,12 +23,14 @@ import { listenForChanges, notifyChange } from './gateway-changes.js';
 import { createListenerSet, type ListenerFailure, type ListenerSet } from './gateway-listeners.js';
 import { ensureBootstrapAdmin } from './iam/bootstrap-admin.js';
 import { createCredentialLookup } from './iam/credential-lookup.js';
+import { listInstances } from './store/instances-repo.js';
 import { ensureMeta, getMeta } from './store/meta-repo.js';
 import { migrate } from './store/migrate.js';
 import { openStore, type Store } from './store/pool.js';
 import { ensureCertificates, loadTlsMaterial, type TlsMaterial } from './tls/ca.js';
 import { certificateHashForChannelBinding } from './tls/channel-binding.js';
 import { createIamWiring, type IamWiring } from './wiring/iam.js';
+import { createRevocation } from './wiring/iam-revocation.js';
 
 export { runServe } from './serve.js';
 export { runUp } from './up/run-up.js';
@@ -40,6 +45,8 @@ export interface GatewayOptions {
   readonly createMasterKey?: boolean;
   /** Flag named in a port-in-use error for an instance listener (`up` says --pg-port). */
   readonly listenerFlag?: (identifier: string) => string | undefined;
+  /** Extra audit sink (tests record events); events always go to the log too. */
+  readonly audit?: AuditSink;
 }
 
 export interface Gateway {
@@ -51,6 +58,8 @@ export interface Gateway {
   readonly tls: TlsMaterial;
   readonly listeners: ListenerSet;
   readonly iam: IamWiring;
+  /** Open IAM-authenticated sessions on this node. */
+  readonly iamSessions: LiveIamSessions;
   /** The admin key created on this start (first start only); null otherwise. */
   readonly bootstrapKey: { accessKeyId: string; secretAccessKey: string } | null;
   reconcile(): Promise<ListenerFailure[]>;
@@ -101,30 +110,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const certificateHash = certificateHashForChannelBinding(new X509Certificate(tls.certPem).raw);
     const secureContext = createSecureContext({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.2' });
 
-    const engine = createPgEngine({
-      logins: createLoginDirectory(store, box),
-      tls: { secureContext, certificateHash },
-      limits: {
-        authTimeoutMs: config.listener.authTimeoutSeconds * 1000,
-        maxStartupPacketBytes: config.listener.maxStartupPacketBytes,
-        maxAuthMessageBytes: config.listener.maxAuthMessageBytes,
-        maxPendingConnections: config.listener.maxPendingConnections,
-        backendConnectTimeoutMs: config.backend.connectTimeoutSeconds * 1000,
-      },
-      clock,
-      logger,
-      scramMockKey,
-    });
-    const listeners = createListenerSet(
-      store,
-      box,
-      engine,
-      logger,
-      options.listenerFlag ?? (() => undefined),
+    const keys = createCredentialLookup(store, box, clock, (e) =>
+      logger.warn({ err: e }, 'could not record access key use'),
     );
-    cleanups.push(() => listeners.close());
-
-    const controlPlane = createControlPlane({
+    const iam = createIamWiring({ store, box, clock, account, notify: () => notifyChange(store, 'iam') });
+    const audit = options.audit
+      ? combineAuditSinks(createLogAuditSink(logger), options.audit)
+      : createLogAuditSink(logger);
+    const iamSessions = new LiveIamSessions();
+    let listeners: ListenerSet | null = null;
+    const ctx: ControlContext = {
       store,
       box,
       clock,
@@ -133,13 +128,63 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       scramIterations: config.scram.iterations,
       notifyChange: async (topic) => {
         await notifyChange(store, topic);
-        if (topic === 'instances') await listeners.reconcile(); // this node at once; others via NOTIFY
+        if (topic === 'instances') await listeners?.reconcile(); // this node at once; others via NOTIFY
       },
+    };
+
+    const engine = createPgEngine({
+      logins: createLoginDirectory(ctx),
+      tls: { secureContext, certificateHash },
+      limits: {
+        authTimeoutMs: config.listener.authTimeoutSeconds * 1000,
+        maxStartupPacketBytes: config.listener.maxStartupPacketBytes,
+        maxAuthMessageBytes: config.listener.maxAuthMessageBytes,
+        maxPendingConnections: config.listener.maxPendingConnections,
+        backendConnectTimeoutMs: config.backend.connectTimeoutSeconds * 1000,
+        maxIamTokenBytes: config.listener.maxIamTokenBytes,
+      },
+      clock,
+      logger,
+      scramMockKey,
+      iamTokens: createTokenVerifier({
+        keys,
+        authorizeConnect: (r) => iam.authorizeConnect(r),
+        clock,
+        region: account.region,
+        accountId: account.accountId,
+      }),
+      iamSessions,
+      audit,
     });
-    const iam = createIamWiring({ store, box, clock, account, notify: () => notifyChange(store, 'iam') });
+    const listenerSet = createListenerSet(
+      store,
+      box,
+      engine,
+      logger,
+      options.listenerFlag ?? (() => undefined),
+    );
+    listeners = listenerSet;
+    cleanups.push(() => listenerSet.close());
+
+    const controlPlane = createControlPlane(ctx);
+    const revocation = createRevocation({
+      sessions: iamSessions,
+      keys,
+      authorizeConnect: (r) => iam.authorizeConnect(r),
+      terminationSettings: async () =>
+        new Map((await listInstances(store.pool)).map((r) => [r.identifier, r.iamTerminateSessions])),
+      clock,
+      region: account.region,
+      accountId: account.accountId,
+      audit,
+      logger,
+    });
     const feed = await listenForChanges(config.store.url, logger, (topic) => {
-      if (topic === 'instances' || topic === 'resync') void listeners.reconcile();
-      if (topic === 'iam' || topic === 'resync') iam.invalidate();
+      if (topic === 'instances' || topic === 'resync') void listenerSet.reconcile();
+      if (topic === 'iam' || topic === 'resync') {
+        iam.invalidate();
+        void revocation.recheck();
+      }
     });
     cleanups.push(() => feed.close());
     if (adminUpgraded) await notifyChange(store, 'iam');
@@ -150,9 +195,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       port: apiAddress.port,
       tls: { certPem: tls.certPem, keyPem: tls.keyPem },
       controlPlane,
-      keys: createCredentialLookup(store, box, clock, (e) =>
-        logger.warn({ err: e }, 'could not record access key use'),
-      ),
+      keys,
       region: account.region,
       clock,
       logger,
@@ -175,10 +218,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       store,
       box,
       tls,
-      listeners,
+      listeners: listenerSet,
       iam,
+      iamSessions,
       bootstrapKey,
-      reconcile: () => listeners.reconcile(),
+      reconcile: () => listenerSet.reconcile(),
       close: () => {
         closing ??= closeAll();
         return closing;

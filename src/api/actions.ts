@@ -1,7 +1,13 @@
 // The management API's actions: body schema (zod) and the ControlPlane call each one makes.
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors.js';
-import { type ControlPlane, DB_ENGINES, DB_USER_AUTH, type PasswordResult } from '../core/types.js';
+import {
+  type ControlPlane,
+  DB_ENGINES,
+  DB_USER_AUTH,
+  type ModifyInstanceInput,
+  type PasswordResult,
+} from '../core/types.js';
 
 /** A validated call, ready to authorise (params) and run. */
 export interface PreparedCall {
@@ -39,6 +45,43 @@ const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:5433')
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be 0-65535');
+// Names an IAM auth token may be signed for besides Listen; the control plane lower-cases and de-duplicates.
+const endpointAliases = z
+  .array(
+    z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, 'expected HOST:PORT, e.g. db.example.com:5433')
+      .refine((s) => {
+        const port = Number(s.slice(s.lastIndexOf(':') + 1));
+        return port >= 1 && port <= 65535;
+      }, 'port must be 1-65535'),
+  )
+  .max(16, 'at most 16 aliases');
+/** The IAM database authentication settings CreateDBInstance and ModifyDBInstance share (RDS names). */
+const iamSettings = {
+  EnableIAMDatabaseAuthentication: z.boolean().optional(),
+  EndpointAliases: endpointAliases.optional(),
+  TerminateRevokedIAMSessions: z.boolean().optional(),
+};
+
+function iamInput(i: {
+  EnableIAMDatabaseAuthentication?: boolean | undefined;
+  EndpointAliases?: string[] | undefined;
+  TerminateRevokedIAMSessions?: boolean | undefined;
+}): Pick<
+  ModifyInstanceInput,
+  'enableIamDatabaseAuthentication' | 'endpointAliases' | 'terminateRevokedIamSessions'
+> {
+  return {
+    ...(i.EnableIAMDatabaseAuthentication !== undefined
+      ? { enableIamDatabaseAuthentication: i.EnableIAMDatabaseAuthentication }
+      : {}),
+    ...(i.EndpointAliases !== undefined ? { endpointAliases: i.EndpointAliases } : {}),
+    ...(i.TerminateRevokedIAMSessions !== undefined
+      ? { terminateRevokedIamSessions: i.TerminateRevokedIAMSessions }
+      : {}),
+  };
+}
 // 30 days: a longer overlap defeats the point of rotating.
 const graceSeconds = z.number().int('must be a whole number of seconds').min(0).max(2_592_000);
 
@@ -88,6 +131,7 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
         BackendUrl: backendUrl,
         Listen: listen,
         ForceSsl: z.boolean().optional(),
+        ...iamSettings,
       }),
       async (cp, i) => ({
         DBInstance: await cp.createInstance({
@@ -96,6 +140,7 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
           backendUrl: i.BackendUrl,
           listen: i.Listen,
           ...(i.ForceSsl !== undefined ? { forceSsl: i.ForceSsl } : {}),
+          ...iamInput(i),
         }),
       }),
     ),
@@ -114,6 +159,7 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
         BackendUrl: backendUrl.optional(),
         Listen: listen.optional(),
         ForceSsl: z.boolean().optional(),
+        ...iamSettings,
       }),
       async (cp, i) => ({
         DBInstance: await cp.modifyInstance({
@@ -121,6 +167,7 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
           ...(i.BackendUrl !== undefined ? { backendUrl: i.BackendUrl } : {}),
           ...(i.Listen !== undefined ? { listen: i.Listen } : {}),
           ...(i.ForceSsl !== undefined ? { forceSsl: i.ForceSsl } : {}),
+          ...iamInput(i),
         }),
       }),
     ),

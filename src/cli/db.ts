@@ -1,4 +1,4 @@
-// `gatehouse db …`: database users of an instance (passwords, rotation with a grace period).
+// `gatehouse db …`: database users of an instance (passwords, rotation with a grace period, IAM users).
 import { type Command, Option } from 'commander';
 import { DB_USER_AUTH } from '../core/types.js';
 import { type CliIo, callAndPrint, readSecretFromStdin } from './context.js';
@@ -21,13 +21,18 @@ export function registerDb(program: Command, io: CliIo): void {
   const db = program.command('db').description('manage database users of an instance');
 
   db.command('create-user')
-    .description('create a database user; without --password-stdin a password is generated and printed once')
+    .description(
+      'create a database user; without --password-stdin a password is generated and printed once. ' +
+        'An --auth iam user has no password: it logs in with IAM auth tokens (its backend role is granted rds_iam)',
+    )
     .requiredOption('--db-instance-identifier <name>', 'instance name')
     .requiredOption('--username <name>', 'database user name')
     .addOption(
-      new Option('--auth <method>', 'how the user authenticates').choices(DB_USER_AUTH).makeOptionMandatory(),
+      new Option('--auth <method>', 'how the user authenticates: a password, or IAM auth tokens')
+        .choices(DB_USER_AUTH)
+        .makeOptionMandatory(),
     )
-    .option('--password-stdin', 'read the password from standard input')
+    .option('--password-stdin', 'read the password from standard input (--auth password only)')
     .action(async (f: UserFlags, cmd: Command) =>
       callAndPrint(cmd, io, 'CreateDBUser', {
         DBInstanceIdentifier: f.dbInstanceIdentifier,

@@ -12,6 +12,17 @@ interface InstanceFlags {
   backendUrl?: string;
   listen?: string;
   forceSsl?: boolean;
+  enableIamDatabaseAuthentication?: boolean;
+  endpointAliases?: string[];
+  terminateRevokedIamSessions?: boolean;
+}
+
+/** `--endpoint-aliases a:1,b:2`; an empty value ('') is an empty list, which clears the aliases. */
+function parseAliases(value: string): string[] {
+  return value
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
 }
 
 /** Only the flags given: an omitted flag leaves the setting to the gateway's default (or unchanged). */
@@ -22,7 +33,37 @@ function instanceParams(f: InstanceFlags): Record<string, unknown> {
     ...(f.backendUrl !== undefined ? { BackendUrl: f.backendUrl } : {}),
     ...(f.listen !== undefined ? { Listen: f.listen } : {}),
     ...(f.forceSsl !== undefined ? { ForceSsl: f.forceSsl } : {}),
+    ...(f.enableIamDatabaseAuthentication !== undefined
+      ? { EnableIAMDatabaseAuthentication: f.enableIamDatabaseAuthentication }
+      : {}),
+    ...(f.endpointAliases !== undefined ? { EndpointAliases: f.endpointAliases } : {}),
+    ...(f.terminateRevokedIamSessions !== undefined
+      ? { TerminateRevokedIAMSessions: f.terminateRevokedIamSessions }
+      : {}),
   };
+}
+
+/** The IAM database authentication flags, AWS CLI spelling; each pair's omission leaves the setting alone. */
+function addIamOptions(command: Command, defaults: { iam: string; terminate: string }): Command {
+  return command
+    .option(
+      '--enable-iam-database-authentication',
+      `accept IAM auth tokens from IAM database users (${defaults.iam})`,
+    )
+    .option('--no-enable-iam-database-authentication', 'turn IAM database authentication off')
+    .option(
+      '--endpoint-aliases <host:port,...>',
+      "other names clients may sign IAM auth tokens for, comma separated (at most 16; '' clears them)",
+      parseAliases,
+    )
+    .option(
+      '--terminate-revoked-iam-sessions',
+      `end open IAM sessions when their key, principal or rds-db:connect permission goes (${defaults.terminate})`,
+    )
+    .option(
+      '--no-terminate-revoked-iam-sessions',
+      'let open IAM sessions run on after their access is revoked',
+    );
 }
 
 const BACKEND_URL_HELP =
@@ -31,7 +72,7 @@ const BACKEND_URL_HELP =
 export function registerRds(program: Command, io: CliIo): void {
   const rds = program.command('rds').description('manage DB instances (Amazon RDS-style)');
 
-  rds
+  const create = rds
     .command('create-db-instance')
     .description('register a backend database behind a new Gatehouse listener')
     .requiredOption('--db-instance-identifier <name>', 'instance name (letters, digits, hyphens)')
@@ -39,8 +80,10 @@ export function registerRds(program: Command, io: CliIo): void {
     .requiredOption('--backend-url <url>', BACKEND_URL_HELP)
     .requiredOption('--listen <host:port>', 'address clients connect to, e.g. 127.0.0.1:5433')
     .option('--force-ssl', 'refuse clients that do not use TLS')
-    .option('--no-force-ssl', 'accept clients without TLS')
-    .action((f: InstanceFlags, cmd: Command) => callAndPrint(cmd, io, 'CreateDBInstance', instanceParams(f)));
+    .option('--no-force-ssl', 'accept clients without TLS');
+  addIamOptions(create, { iam: 'default: off', terminate: 'default: on' }).action(
+    (f: InstanceFlags, cmd: Command) => callAndPrint(cmd, io, 'CreateDBInstance', instanceParams(f)),
+  );
 
   rds
     .command('describe-db-instances')
@@ -55,15 +98,17 @@ export function registerRds(program: Command, io: CliIo): void {
       ),
     );
 
-  rds
+  const modify = rds
     .command('modify-db-instance')
-    .description('change the backend, listen address or TLS requirement of an instance')
+    .description('change the backend, listen address, TLS requirement or IAM settings of an instance')
     .requiredOption('--db-instance-identifier <name>', 'instance name')
     .option('--backend-url <url>', BACKEND_URL_HELP)
     .option('--listen <host:port>', 'new listen address')
     .option('--force-ssl', 'refuse clients that do not use TLS')
-    .option('--no-force-ssl', 'accept clients without TLS')
-    .action((f: InstanceFlags, cmd: Command) => callAndPrint(cmd, io, 'ModifyDBInstance', instanceParams(f)));
+    .option('--no-force-ssl', 'accept clients without TLS');
+  addIamOptions(modify, { iam: 'default: unchanged', terminate: 'default: unchanged' }).action(
+    (f: InstanceFlags, cmd: Command) => callAndPrint(cmd, io, 'ModifyDBInstance', instanceParams(f)),
+  );
 
   rds
     .command('delete-db-instance')

@@ -32,6 +32,7 @@ export const configSchema = z
         authTimeoutSeconds: z.number().positive().max(600).default(10),
         maxStartupPacketBytes: z.number().int().min(64).max(1_000_000).default(10_000),
         maxAuthMessageBytes: z.number().int().min(1024).max(1_000_000).default(65_535),
+        maxIamTokenBytes: z.number().int().min(1024).max(65_535).default(8192),
         maxPendingConnections: z.number().int().positive().default(1000),
       })
       .strict()
@@ -39,6 +40,7 @@ export const configSchema = z
         authTimeoutSeconds: 10,
         maxStartupPacketBytes: 10_000,
         maxAuthMessageBytes: 65_535,
+        maxIamTokenBytes: 8192,
         maxPendingConnections: 1000,
       }),
     backend: z

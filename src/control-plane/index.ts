@@ -4,6 +4,9 @@ import type { ControlContext } from './context.js';
 import { createDbUser, deleteDbUser, listDbUsers, rotatePassword } from './db-users.js';
 import { createInstance, deleteInstance, describeInstances, modifyInstance } from './instances.js';
 
+/** For the data plane's first IAM login of an rds_iam member (not an API action). */
+export { adoptIamUser } from './db-users.js';
+
 export function createControlPlane(ctx: ControlContext): ControlPlane {
   return {
     createInstance: (input) => createInstance(ctx, input),

@@ -1,10 +1,10 @@
 // Instance lifecycle: register a backend behind a gateway listener, describe, modify, delete.
-import { parseHostPort } from '../config/schema.js';
+import { formatHostPort, parseHostPort } from '../config/schema.js';
 import { GatehouseError } from '../core/errors.js';
 import { newDbiResourceId } from '../core/ids.js';
 import type { CreateInstanceInput, InstanceView, ModifyInstanceInput } from '../core/types.js';
-import { connectAdmin } from '../provisioning/backend-roles.js';
-import { parseBackendUrl, redactBackendUrl } from '../provisioning/backend-url.js';
+import { connectAdmin, ensureRdsIamRole } from '../provisioning/backend-roles.js';
+import { type BackendTarget, parseBackendUrl, redactBackendUrl } from '../provisioning/backend-url.js';
 import {
   deleteInstanceRow,
   findInstance,
@@ -13,6 +13,7 @@ import {
   listInstances,
   updateInstance,
 } from '../store/instances-repo.js';
+import { backendTargetOf } from './backend-target.js';
 import type { ControlContext } from './context.js';
 import { toInstanceView } from './views.js';
 
@@ -31,11 +32,35 @@ export function checkIdentifier(identifier: string): void {
   }
 }
 
-function checkListen(listen: string): { host: string; port: number } {
-  if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(listen)) throw validation('Listen must be HOST:PORT');
-  const hp = parseHostPort(listen);
-  if (hp.port < 1 || hp.port > 65535) throw validation('Listen port must be 1-65535');
+function checkHostPort(value: string, field: string): { host: string; port: number } {
+  if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(value)) throw validation(`${field} must be HOST:PORT`);
+  const hp = parseHostPort(value);
+  if (hp.port < 1 || hp.port > 65535) throw validation(`${field} port must be 1-65535`);
   return hp;
+}
+
+function checkListen(listen: string): { host: string; port: number } {
+  return checkHostPort(listen, 'Listen');
+}
+
+export const MAX_ENDPOINT_ALIASES = 16;
+
+/**
+ * EndpointAliases as stored: each HOST:PORT checked like Listen, the host lower-cased (DNS names compare
+ * case-insensitively, so a token signed for DB.example.com matches db.example.com), duplicates dropped.
+ */
+export function normalizeEndpointAliases(aliases: readonly string[]): string[] {
+  if (aliases.length > MAX_ENDPOINT_ALIASES)
+    throw validation(`EndpointAliases: at most ${MAX_ENDPOINT_ALIASES} aliases`);
+  const out: string[] = [];
+  for (const alias of aliases) {
+    const { host, port } = checkHostPort(alias, `EndpointAliases: "${alias}"`);
+    if (host.length > 253)
+      throw validation(`EndpointAliases: host of "${alias}" is longer than 253 characters`);
+    const normal = formatHostPort(host.toLowerCase(), port);
+    if (!out.includes(normal)) out.push(normal);
+  }
+  return out;
 }
 
 async function checkListenFree(
@@ -53,10 +78,24 @@ async function checkListenFree(
   }
 }
 
-/** Prove the admin URL works before storing it, so a typo fails now and not at the first login. */
-async function checkBackend(identifier: string, backendUrl: string): Promise<void> {
-  const admin = await connectAdmin(identifier, parseBackendUrl(backendUrl));
-  await admin.close();
+/**
+ * Prove the admin URL works before storing it, so a typo fails now and not at the first login. With IAM
+ * database authentication on, also make sure the backend has the NOLOGIN role rds_iam (RDS always has it;
+ * `GRANT rds_iam TO bob` is how a role becomes an IAM user), before the store says IAM is on.
+ */
+async function checkBackend(identifier: string, target: BackendTarget, rdsIam: boolean): Promise<void> {
+  const admin = await connectAdmin(identifier, target);
+  try {
+    if (rdsIam) await ensureRdsIamRole(admin);
+  } catch (e) {
+    throw new GatehouseError(
+      'GH_BACKEND_PROVISION_FAILED',
+      { instance: identifier, reason: `cannot create role rds_iam: ${(e as Error).message}` },
+      { cause: e },
+    );
+  } finally {
+    await admin.close().catch(() => {});
+  }
 }
 
 export async function createInstance(ctx: ControlContext, input: CreateInstanceInput): Promise<InstanceView> {
@@ -64,11 +103,13 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
   if (input.engine !== 'postgres') throw validation('Engine must be postgres');
   const target = parseBackendUrl(input.backendUrl);
   const { host, port } = checkListen(input.listen);
+  const endpointAliases = normalizeEndpointAliases(input.endpointAliases ?? []);
+  const iamAuth = input.enableIamDatabaseAuthentication ?? false;
   if (await findInstance(ctx.store.pool, input.identifier)) {
     throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: input.identifier });
   }
   await checkListenFree(ctx, host, port);
-  await checkBackend(input.identifier, input.backendUrl);
+  await checkBackend(input.identifier, target, iamAuth);
   const row = await insertInstance(ctx.store.pool, {
     identifier: input.identifier,
     engine: input.engine,
@@ -79,7 +120,9 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
     listenHost: host,
     listenPort: port,
     forceSsl: input.forceSsl ?? false,
-    iamAuth: false,
+    iamAuth,
+    endpointAliases,
+    iamTerminateSessions: input.terminateRevokedIamSessions ?? true,
   }).catch((e: { code?: string }) => {
     if (e.code === '23505') throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: input.identifier });
     throw e;
@@ -100,13 +143,21 @@ export async function modifyInstance(ctx: ControlContext, input: ModifyInstanceI
   const current = await findInstance(ctx.store.pool, input.identifier);
   if (!current) throw new GatehouseError('GH_INSTANCE_NOT_FOUND', { instance: input.identifier });
   const listen = input.listen === undefined ? undefined : checkListen(input.listen);
+  const endpointAliases =
+    input.endpointAliases === undefined ? undefined : normalizeEndpointAliases(input.endpointAliases);
   if (listen) await checkListenFree(ctx, listen.host, listen.port, input.identifier);
+  // rds_iam must exist when IAM is turned on, and on a new backend while IAM stays on.
+  const iamAfter = input.enableIamDatabaseAuthentication ?? current.iamAuth;
+  const rdsIam =
+    iamAfter && (input.enableIamDatabaseAuthentication === true || input.backendUrl !== undefined);
   let backendPassword: Buffer | null | undefined;
   if (input.backendUrl !== undefined) {
     const target = parseBackendUrl(input.backendUrl);
-    await checkBackend(input.identifier, input.backendUrl);
+    await checkBackend(input.identifier, target, rdsIam);
     backendPassword =
       target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier);
+  } else if (rdsIam) {
+    await checkBackend(input.identifier, backendTargetOf(ctx.box, current), true);
   }
   const row = await updateInstance(ctx.store.pool, input.identifier, {
     ...(input.backendUrl !== undefined
@@ -114,6 +165,13 @@ export async function modifyInstance(ctx: ControlContext, input: ModifyInstanceI
       : {}),
     ...(listen ? { listenHost: listen.host, listenPort: listen.port } : {}),
     ...(input.forceSsl !== undefined ? { forceSsl: input.forceSsl } : {}),
+    ...(input.enableIamDatabaseAuthentication !== undefined
+      ? { iamAuth: input.enableIamDatabaseAuthentication }
+      : {}),
+    ...(endpointAliases !== undefined ? { endpointAliases } : {}),
+    ...(input.terminateRevokedIamSessions !== undefined
+      ? { iamTerminateSessions: input.terminateRevokedIamSessions }
+      : {}),
   });
   if (!row) throw new GatehouseError('GH_INSTANCE_NOT_FOUND', { instance: input.identifier });
   await ctx.notifyChange('instances');

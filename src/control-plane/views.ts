@@ -19,6 +19,8 @@ export function toInstanceView(account: Account, row: InstanceRow): InstanceView
     BackendUrl: row.backendUrl,
     ForceSsl: row.forceSsl,
     IAMDatabaseAuthenticationEnabled: row.iamAuth,
+    EndpointAliases: [...row.endpointAliases],
+    TerminateRevokedIAMSessions: row.iamTerminateSessions,
     InstanceCreateTime: row.createdAt.toISOString(),
   };
 }

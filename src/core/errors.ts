@@ -147,6 +147,168 @@ export const ERRORS = {
     'internal error',
     'An unexpected error. The operator log has the stack under the request id.',
   ),
+  // --- IAM database authentication (PostgreSQL wire) ---
+  GH_IAM_AUTH_DISABLED: spec(
+    '28000',
+    403,
+    'NotAuthorized',
+    'IAM database authentication is not enabled on instance "{instance}": enable it with gatehouse rds modify-db-instance --db-instance-identifier {instance} --enable-iam-database-authentication',
+    'The user is an IAM database user (created with --auth iam, or a member of rds_iam) but the instance has IAM database authentication turned off. Refused before any password is asked for.',
+  ),
+  GH_IAM_TLS_REQUIRED: spec(
+    '28000',
+    403,
+    'NotAuthorized',
+    'user "{user}" authenticates with IAM auth tokens, which are accepted only over TLS: connect with sslmode=verify-full (or require); the token was not read',
+    'An IAM database user connected without TLS. Gatehouse refuses before asking for the password, so a token sent by a misconfigured client never crosses the network in the clear.',
+  ),
+  GH_IAM_ONLY_USER: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'user "{user}" is an IAM database user ({why}): its password must be an IAM auth token (gatehouse rds generate-db-auth-token or aws rds generate-db-auth-token), not a password',
+    'An IAM-only user (created with --auth iam, or a member of rds_iam, which takes precedence over a password as on RDS) sent something that is not an auth token.',
+  ),
+  GH_IAM_TOKEN_TOO_LARGE: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token is {size} bytes; the limit is {limit}',
+    'The password message is larger than any RDS-format token can be (listener.maxIamTokenBytes). Nothing of it was parsed.',
+  ),
+  GH_IAM_TOKEN_MALFORMED: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token is malformed: {reason}',
+    'The token is not HOST:PORT/?Action=connect&DBUser=…&X-Amz-…, has a parameter missing, repeated, unknown or badly encoded, or was truncated (some drivers cut long passwords).',
+  ),
+  GH_IAM_TOKEN_WRONG_ACTION: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token is for Action={action}; a database connection needs Action=connect',
+    'A presigned URL for something other than rds-db connect was offered as a token.',
+  ),
+  GH_IAM_TOKEN_USER_MISMATCH: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token was minted for DB user "{tokenUser}" but you connected as "{user}" (user names are case-sensitive)',
+    'The DBUser inside the token differs from the user in the start-up message.',
+  ),
+  GH_IAM_TOKEN_BAD_SCOPE: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token has an invalid signing scope: {reason}',
+    'X-Amz-Algorithm is not AWS4-HMAC-SHA256, the credential scope does not name service rds-db and aws4_request, its date differs from X-Amz-Date, or only host is not the signed header.',
+  ),
+  GH_IAM_TOKEN_WRONG_REGION: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token was signed for region {actual}, but this Gatehouse is in region {expected}: mint it with --region {expected}',
+    "The credential scope names another region than the deployment's (fixed at init; see gatehouse rds describe-db-instances).",
+  ),
+  GH_IAM_TOKEN_NOT_YET_VALID: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token is dated {seconds} seconds in the future (signed at {signedAt}, server time {serverTime}): check the clock of the machine that minted it',
+    'X-Amz-Date is more than 5 minutes ahead of the gateway clock.',
+  ),
+  GH_IAM_TOKEN_EXPIRY_TOO_LONG: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token asks to be valid for {expires} seconds; auth tokens are valid for at most 900',
+    'X-Amz-Expires is above 900 (RDS refuses these too). Mint tokens with the SDK signer, the AWS CLI or gatehouse rds generate-db-auth-token.',
+  ),
+  GH_IAM_TOKEN_EXPIRED: spec(
+    '28P01',
+    400,
+    'ExpiredToken',
+    'IAM auth token expired {seconds} seconds ago (signed at {signedAt}, valid for {expires} seconds): mint a fresh token for each new connection',
+    'The token is older than its X-Amz-Expires. Pools must call the token provider for every new connection (see createAuthTokenProvider).',
+  ),
+  GH_IAM_TOKEN_WRONG_HOST: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token was signed for host {signedHost} but this endpoint is {endpoint}: mint it with the --hostname and --port you connect to, or add {signedHost} to the instance with --endpoint-aliases',
+    "The token's signed host header is neither the instance's endpoint (listen address) nor one of its endpoint aliases.",
+  ),
+  GH_IAM_TOKEN_UNKNOWN_KEY: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token was signed with access key {accessKeyId}, which this Gatehouse does not know (never issued here, or deleted, with its user or role)',
+    'No access key or STS session with that id. AWS-issued keys cannot work: only Gatehouse holds the secrets of the keys it verifies.',
+  ),
+  GH_IAM_TOKEN_SIGNATURE_MISMATCH: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token signature does not match (access key {accessKeyId}, signature {signaturePrefix}…): check the secret key, region, host and port used to sign, and that the token was not altered',
+    'The signature recomputed with the key secret differs from X-Amz-Signature (compared in constant time). Any altered byte of a token ends here or earlier.',
+  ),
+  GH_IAM_TOKEN_KEY_INACTIVE: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token was signed with access key {accessKeyId}, which is inactive: activate it (gatehouse iam update-access-key --status Active) or use another key',
+    'The access key exists and the signature verifies, but the key was deactivated.',
+  ),
+  GH_IAM_TOKEN_PRINCIPAL_GONE: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'the IAM principal that owns access key {accessKeyId} no longer exists',
+    'The key row outlived its user or role (a deletion in progress on another node); refused as RDS does for a deleted user.',
+  ),
+  GH_IAM_TOKEN_SESSION_INVALID: spec(
+    '28P01',
+    400,
+    'InvalidToken',
+    'IAM auth token was signed with temporary credentials {accessKeyId} but {reason}',
+    'An ASIA key without X-Amz-Security-Token, or with a session token that is not the one issued with it.',
+  ),
+  GH_IAM_TOKEN_SESSION_EXPIRED: spec(
+    '28P01',
+    400,
+    'ExpiredToken',
+    'IAM auth token was signed with temporary credentials {accessKeyId} that expired {seconds} seconds ago (at {expiredAt}): refresh the credentials, then mint a new token',
+    'Temporary credentials must still be valid when the token is used (as on RDS); a token is valid for min(15 minutes, credential lifetime).',
+  ),
+  GH_IAM_CONNECT_DENIED: spec(
+    '28000',
+    403,
+    'NotAuthorized',
+    'User: {principal} is not authorized to perform: rds-db:connect on resource: {resource} because no identity-based policy allows the rds-db:connect action',
+    'The principal authenticated but none of its policies (within its permissions boundary and session policy) allows rds-db:connect on the db-user ARN with this request context. Try gatehouse iam simulate-principal-policy.',
+  ),
+  GH_IAM_CONNECT_EXPLICIT_DENY: spec(
+    '28000',
+    403,
+    'NotAuthorized',
+    'User: {principal} is not authorized to perform: rds-db:connect on resource: {resource} with an explicit deny in {policyType}',
+    'A Deny statement matched (for example an aws:SourceIp condition). The operator log names the policy and statement.',
+  ),
+  GH_IAM_USER_NOT_ENABLED: spec(
+    '28P01',
+    401,
+    'AuthFailure',
+    'password authentication failed for user "{user}" (if the password was an IAM auth token: "{user}" is not an IAM database user on this instance; create it with --auth iam or GRANT rds_iam TO it)',
+    'Password authentication failed on an instance with IAM database authentication enabled. Unknown users get the same answer, so it reveals nothing about which users exist.',
+  ),
+  GH_IAM_SESSION_REVOKED: spec(
+    '57P01',
+    403,
+    'NotAuthorized',
+    'terminating connection: IAM access of {principal} as DB user "{user}" was revoked ({reason})',
+    'An open IAM-authenticated session was ended because its key was deactivated or deleted, its principal deleted, or the policy allowing rds-db:connect removed (instance setting TerminateRevokedIAMSessions, on by default).',
+  ),
   // --- management API ---
   GH_API_MISSING_AUTH: spec(
     '28000',
@@ -418,6 +580,8 @@ export class GatehouseError extends Error {
   readonly params: ErrorParams;
   readonly detail: string | undefined;
   requestId: string | undefined;
+  /** Who was involved, as far as known when refused (access key id, principal ARN): for audit events only. */
+  audit: Readonly<Record<string, string>> | undefined;
 
   constructor(code: ErrorCode, params: ErrorParams = {}, options: { detail?: string; cause?: unknown } = {}) {
     super(render(ERRORS[code].message, params), { cause: options.cause });

@@ -3,7 +3,8 @@
 export const DB_ENGINES = ['postgres'] as const;
 export type DbEngine = (typeof DB_ENGINES)[number];
 
-export const DB_USER_AUTH = ['password'] as const;
+/** `password`: a client password (SCRAM); `iam`: IAM auth tokens only (the backend role is in rds_iam). */
+export const DB_USER_AUTH = ['password', 'iam'] as const;
 export type DbUserAuth = (typeof DB_USER_AUTH)[number];
 
 /** What the API returns for an instance (mirrors RDS DescribeDBInstances field names). */
@@ -17,6 +18,10 @@ export interface InstanceView {
   BackendUrl: string;
   ForceSsl: boolean;
   IAMDatabaseAuthenticationEnabled: boolean;
+  /** Further "host:port" names an IAM auth token may be signed for (hosts lower-case). */
+  EndpointAliases: string[];
+  /** Whether open IAM sessions end when the access that allowed them is revoked. */
+  TerminateRevokedIAMSessions: boolean;
   InstanceCreateTime: string;
 }
 
@@ -37,6 +42,12 @@ export interface CreateInstanceInput {
   /** host:port the gateway listens on for this instance. */
   listen: string;
   forceSsl?: boolean;
+  /** Default false, as on RDS. */
+  enableIamDatabaseAuthentication?: boolean;
+  /** "host:port" each; hosts compared case-insensitively. Default none. */
+  endpointAliases?: string[];
+  /** Default true. */
+  terminateRevokedIamSessions?: boolean;
 }
 
 export interface ModifyInstanceInput {
@@ -44,13 +55,17 @@ export interface ModifyInstanceInput {
   backendUrl?: string;
   listen?: string;
   forceSsl?: boolean;
+  enableIamDatabaseAuthentication?: boolean;
+  /** Replaces the aliases; an empty list clears them. */
+  endpointAliases?: string[];
+  terminateRevokedIamSessions?: boolean;
 }
 
 export interface CreateDbUserInput {
   instance: string;
   username: string;
   auth: DbUserAuth;
-  /** Omitted: a password is generated and returned once. */
+  /** Auth `password` only (refused with `iam`). Omitted: a password is generated and returned once. */
   password?: string;
 }
 
@@ -95,6 +110,8 @@ export interface AccessKeyRecord {
    */
   sessionTokenHash?: Buffer;
   expiresAt?: Date;
+  /** Temporary keys only: when the credentials were issued (aws:TokenIssueTime). */
+  issuedAt?: Date;
 }
 
 export interface AccessKeyLookup {

@@ -110,6 +110,7 @@ export function createCredentialLookup(
           userId: `${role.roleId}:${s.sessionName}`,
           sessionTokenHash: s.tokenHash,
           expiresAt: s.expiresAt,
+          issuedAt: s.createdAt,
         };
         return record;
       }

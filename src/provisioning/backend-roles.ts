@@ -1,4 +1,4 @@
-// Creates, adopts and retires backend roles through the instance's admin connection (safely quoted).
+// Creates, adopts and retires backend roles (and keeps rds_iam) through the admin connection, safely quoted.
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { backendTlsOptions } from '../core/backend-tls.js';
@@ -98,4 +98,54 @@ export async function retireLoginRole(
     if ((e as { code?: string }).code === '2BP01') return 'disabled'; // dependent objects exist
     throw e;
   }
+}
+
+/** The role whose members log in with IAM auth tokens, as on Amazon RDS for PostgreSQL. */
+export const RDS_IAM_ROLE = 'rds_iam';
+
+/**
+ * Create the NOLOGIN role rds_iam unless it exists. Another session (a second node, a concurrent user
+ * creation) may create it between the check and the CREATE: duplicate_object (42710), or unique_violation
+ * (23505) on pg_authid when both inserts race, both mean it exists now.
+ */
+export async function ensureRdsIamRole(admin: AdminConnection): Promise<void> {
+  const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [RDS_IAM_ROLE]);
+  if (exists.rowCount !== 0) return;
+  try {
+    await admin.query(`CREATE ROLE ${pg.escapeIdentifier(RDS_IAM_ROLE)} NOLOGIN`);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== '42710' && code !== '23505') throw e;
+  }
+}
+
+/** GRANT rds_iam TO the role (a no-op, with a notice, when it is already a member). */
+export async function grantRdsIam(admin: AdminConnection, username: string): Promise<void> {
+  await admin.query(`GRANT ${pg.escapeIdentifier(RDS_IAM_ROLE)} TO ${pg.escapeIdentifier(username)}`);
+}
+
+/**
+ * LOGIN roles that are members of rds_iam, directly or through nested membership (pg_has_role MEMBER
+ * follows the whole chain, whatever INHERIT says). Superusers are left out: pg_has_role counts them as
+ * members of every role. Empty when rds_iam does not exist.
+ */
+export async function listIamLoginRoles(admin: AdminConnection): Promise<Set<string>> {
+  const res = await admin.query(
+    `WITH iam AS (SELECT oid FROM pg_roles WHERE rolname = $1)
+     SELECT r.rolname FROM pg_roles r, iam
+      WHERE r.rolcanlogin AND NOT r.rolsuper AND r.oid <> iam.oid AND pg_has_role(r.oid, iam.oid, 'MEMBER')`,
+    [RDS_IAM_ROLE],
+  );
+  return new Set(res.rows.map((r: { rolname: string }) => r.rolname));
+}
+
+/** Replace the role's password with a SCRAM verifier (the backend never sees the secret itself). */
+export async function setLoginSecret(
+  admin: AdminConnection,
+  username: string,
+  scramVerifier: string,
+): Promise<void> {
+  await admin.query(
+    `ALTER ROLE ${pg.escapeIdentifier(username)} PASSWORD ${pg.escapeLiteral(scramVerifier)}`,
+  );
 }

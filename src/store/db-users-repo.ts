@@ -6,6 +6,7 @@ export interface DbUserRow {
   readonly id: string;
   readonly instanceId: string;
   readonly username: string;
+  /** `iam`: no rows in gh_db_user_passwords; the user logs in with IAM auth tokens. */
   readonly auth: DbUserAuth;
   readonly backendSecret: Buffer;
   readonly createdAt: Date;
@@ -65,6 +66,16 @@ export async function insertDbUser(
 
 export async function deleteDbUserRow(db: Queryable, id: string): Promise<void> {
   await db.query('DELETE FROM gh_db_users WHERE id = $1', [id]);
+}
+
+/** Switch how the user authenticates (e.g. a password user granted rds_iam becomes an IAM user). */
+export async function setDbUserAuth(db: Queryable, id: string, auth: DbUserAuth): Promise<void> {
+  await db.query('UPDATE gh_db_users SET auth = $2 WHERE id = $1', [id, auth]);
+}
+
+/** Remove every client-facing verifier of the user (current and in grace). */
+export async function deletePasswords(db: Queryable, dbUserId: string): Promise<void> {
+  await db.query('DELETE FROM gh_db_user_passwords WHERE db_user_id = $1', [dbUserId]);
 }
 
 export async function listPasswords(db: Queryable, dbUserId: string): Promise<PasswordRow[]> {

@@ -12,14 +12,19 @@ export interface InstanceRow {
   readonly listenHost: string;
   readonly listenPort: number;
   readonly forceSsl: boolean;
+  /** EnableIAMDatabaseAuthentication. */
   readonly iamAuth: boolean;
+  /** Further "host:port" names (host lower-case) an IAM auth token may be signed for, besides the listen address. */
+  readonly endpointAliases: readonly string[];
+  /** TerminateRevokedIAMSessions: end open IAM sessions whose access was revoked. */
+  readonly iamTerminateSessions: boolean;
   readonly createdAt: Date;
 }
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
 const COLUMNS =
-  'id, identifier, engine, dbi_resource_id, backend_url, backend_password, listen_host, listen_port, force_ssl, iam_auth, created_at';
+  'id, identifier, engine, dbi_resource_id, backend_url, backend_password, listen_host, listen_port, force_ssl, iam_auth, endpoint_aliases, iam_terminate_sessions, created_at';
 
 function toRow(r: Record<string, unknown>): InstanceRow {
   return {
@@ -33,6 +38,8 @@ function toRow(r: Record<string, unknown>): InstanceRow {
     listenPort: r['listen_port'] as number,
     forceSsl: r['force_ssl'] as boolean,
     iamAuth: r['iam_auth'] as boolean,
+    endpointAliases: (r['endpoint_aliases'] as string[] | null) ?? [],
+    iamTerminateSessions: r['iam_terminate_sessions'] as boolean,
     createdAt: r['created_at'] as Date,
   };
 }
@@ -64,8 +71,9 @@ export async function insertInstance(
   row: Omit<InstanceRow, 'id' | 'createdAt'>,
 ): Promise<InstanceRow> {
   const res = await db.query(
-    `INSERT INTO gh_instances (identifier, engine, dbi_resource_id, backend_url, backend_password, listen_host, listen_port, force_ssl, iam_auth)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+    `INSERT INTO gh_instances (identifier, engine, dbi_resource_id, backend_url, backend_password, listen_host, listen_port,
+                               force_ssl, iam_auth, endpoint_aliases, iam_terminate_sessions)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11) RETURNING ${COLUMNS}`,
     [
       row.identifier,
       row.engine,
@@ -76,6 +84,8 @@ export async function insertInstance(
       row.listenPort,
       row.forceSsl,
       row.iamAuth,
+      [...row.endpointAliases],
+      row.iamTerminateSessions,
     ],
   );
   return toRow(res.rows[0]);
@@ -85,7 +95,17 @@ export async function updateInstance(
   db: Queryable,
   identifier: string,
   patch: Partial<
-    Pick<InstanceRow, 'backendUrl' | 'backendPassword' | 'listenHost' | 'listenPort' | 'forceSsl'>
+    Pick<
+      InstanceRow,
+      | 'backendUrl'
+      | 'backendPassword'
+      | 'listenHost'
+      | 'listenPort'
+      | 'forceSsl'
+      | 'iamAuth'
+      | 'endpointAliases'
+      | 'iamTerminateSessions'
+    >
   >,
 ): Promise<InstanceRow | null> {
   const res = await db.query(
@@ -95,6 +115,9 @@ export async function updateInstance(
        listen_host = COALESCE($5, listen_host),
        listen_port = COALESCE($6, listen_port),
        force_ssl = COALESCE($7, force_ssl),
+       iam_auth = COALESCE($8, iam_auth),
+       endpoint_aliases = COALESCE($9::text[], endpoint_aliases),
+       iam_terminate_sessions = COALESCE($10, iam_terminate_sessions),
        updated_at = now()
      WHERE identifier = $1 RETURNING ${COLUMNS}`,
     [
@@ -105,6 +128,9 @@ export async function updateInstance(
       patch.listenHost ?? null,
       patch.listenPort ?? null,
       patch.forceSsl ?? null,
+      patch.iamAuth ?? null,
+      patch.endpointAliases === undefined ? null : [...patch.endpointAliases],
+      patch.iamTerminateSessions ?? null,
     ],
   );
   return res.rows[0] ? toRow(res.rows[0]) : null;

@@ -2,6 +2,7 @@
 
 import type { QueryAuthorize, StsService as QueryStsService, Simulate } from '../api/query/types.js';
 import type { Authorize } from '../api/server.js';
+import type { ConnectAuthzRequest, ConnectDecision } from '../auth/iam-token/verify.js';
 import type { Account } from '../control-plane/context.js';
 import type { Clock } from '../core/clock.js';
 import { GatehouseError } from '../core/errors.js';
@@ -28,6 +29,8 @@ export interface IamWiring {
   readonly authorizeQuery: QueryAuthorize;
   /** Authoriser for the JSON /v1 management actions (rds:…, gatehouse:…). */
   readonly authorizeJson: Authorize;
+  /** rds-db:connect for the principal of an access key (IAM database authentication). */
+  authorizeConnect(request: ConnectAuthzRequest): Promise<ConnectDecision>;
   /** Drop cached principals (on NOTIFY 'iam' from any node). */
   invalidate(): void;
 }
@@ -110,6 +113,18 @@ export function createIamWiring(deps: {
           resource,
         });
       }
+    },
+    async authorizeConnect({ accessKeyId, resource, facts }) {
+      // Keyed by access key: an ASIA key loads its own session (with any session policy), an AKIA key its user.
+      const p = await principal(accessKeyId);
+      if (!p) return { decision: 'noPrincipal', reason: `no principal owns ${accessKeyId}` };
+      const d = authorizePrincipal(
+        p,
+        { action: 'rds-db:connect', resource, context: typedContext(facts) },
+        evaluate,
+      );
+      const matched = d.matched.map((m) => `${m.policy}${m.sid ? ` (${m.sid})` : ''}`).join(', ');
+      return { decision: d.decision, reason: matched ? `${d.reason}; matched ${matched}` : d.reason };
     },
     invalidate: () => cache.invalidate(),
   };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { validateConfig } from '../../src/config/load.js';
+import type { AuditSink } from '../../src/core/audit.js';
 import { OffsetClock } from '../../src/core/clock.js';
 import { type Logger, silentLogger } from '../../src/core/logger.js';
 import { type Gateway, startGateway } from '../../src/gateway.js';
@@ -17,16 +18,37 @@ export interface TestGateway {
   readonly caFile: string;
   readonly clock: OffsetClock;
   /** Register an instance whose backend is the test cluster's `app` database; returns its port. */
-  createInstance(identifier: string, options?: { forceSsl?: boolean; backendUrl?: string }): Promise<number>;
+  createInstance(
+    identifier: string,
+    options?: { forceSsl?: boolean; backendUrl?: string; iam?: boolean; endpointAliases?: string[] },
+  ): Promise<number>;
   /** Create a password user (with SELECT on the demo table) and return its password. */
   createUser(instance: string, username: string, password?: string): Promise<string>;
+  /** Create an IAM database user (--auth iam, with SELECT on the demo table). */
+  createIamDbUser(instance: string, username: string): Promise<void>;
+  /** Create an IAM user with one inline policy and an access key; returns the key. */
+  createIamPrincipal(userName: string, policy: object | null): Promise<AccessKeyPair>;
   stop(): Promise<void>;
+}
+
+export interface AccessKeyPair {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
 }
 
 export interface TestGatewayOptions {
   readonly listener?: Partial<{ authTimeoutSeconds: number; maxPendingConnections: number }>;
   readonly logger?: Logger;
+  /** Receives every audit event (connection attempts, revoked sessions). */
+  readonly audit?: AuditSink;
 }
+
+/** A policy allowing rds-db:connect on every DB user of every instance (the common "connect" grant). */
+export const CONNECT_ANYWHERE = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 'rds-db:connect', Resource: 'arn:aws:rds-db:*:*:dbuser:*/*' }],
+};
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const postgres = await startEmbeddedPostgres({ name: 'gateway' });
@@ -64,7 +86,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     clock,
     logger: options.logger ?? silentLogger,
     createMasterKey: true,
+    ...(options.audit ? { audit: options.audit } : {}),
   });
+  const grantSelect = async (username: string) => {
+    const grant = new pg.Client({ connectionString: postgres.adminUrl('app') });
+    await grant.connect();
+    await grant.query(`GRANT SELECT ON items TO ${pg.escapeIdentifier(username)}`);
+    await grant.end();
+  };
 
   return {
     gateway,
@@ -80,8 +109,35 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         backendUrl: o.backendUrl ?? `${postgres.adminUrl('app')}?sslmode=disable`,
         listen: `127.0.0.1:${port}`,
         forceSsl: o.forceSsl ?? false,
+        ...(o.iam !== undefined ? { enableIamDatabaseAuthentication: o.iam } : {}),
+        // Clients here connect to "localhost" (the name the test CA certifies) while the listener is 127.0.0.1.
+        ...(o.endpointAliases !== undefined || o.iam
+          ? { endpointAliases: o.endpointAliases ?? [`localhost:${port}`] }
+          : {}),
       });
       return port;
+    },
+    async createIamDbUser(instance, username) {
+      await gateway.controlPlane.createDbUser({ instance, username, auth: 'iam' });
+      await grantSelect(username);
+    },
+    async createIamPrincipal(userName, policy) {
+      const iam = gateway.iam.iam;
+      await iam.createUser({ UserName: userName });
+      if (policy !== null) {
+        await iam.putPrincipalPolicy('User', userName, {
+          PolicyName: 'connect',
+          PolicyDocument: JSON.stringify(policy),
+        });
+      }
+      const caller = {
+        arn: `arn:aws:iam::${gateway.account.accountId}:user/admin`,
+        accountId: gateway.account.accountId,
+        userId: 'AIDAADMIN',
+        accessKeyId: gateway.bootstrapKey?.accessKeyId ?? 'AKIAADMIN',
+      };
+      const { AccessKey } = await iam.createAccessKey({ UserName: userName }, caller);
+      return { accessKeyId: AccessKey.AccessKeyId, secretAccessKey: AccessKey.SecretAccessKey };
     },
     async createUser(instance, username, password) {
       const result = await gateway.controlPlane.createDbUser({
@@ -90,10 +146,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         auth: 'password',
         ...(password === undefined ? {} : { password }),
       });
-      const grant = new pg.Client({ connectionString: postgres.adminUrl('app') });
-      await grant.connect();
-      await grant.query(`GRANT SELECT ON items TO ${pg.escapeIdentifier(username)}`);
-      await grant.end();
+      await grantSelect(username);
       return password ?? (result.generatedPassword as string);
     },
     async stop() {

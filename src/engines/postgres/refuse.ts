@@ -1,5 +1,5 @@
 // Turns any failure before relaying into one FATAL ErrorResponse with a request id, and an operator log line.
-import { GatehouseError, toGatehouseError } from '../../core/errors.js';
+import { type ErrorCode, GatehouseError, toGatehouseError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { MessageTooLargeError, ProtocolError } from '../../protocol/postgres/index.js';
 import { ClientGoneError, type FrontendConnection } from './frontend-connection.js';
@@ -30,6 +30,13 @@ export function refuse(conn: FrontendConnection, error: unknown, requestId: stri
     gh.message,
   );
   conn.refuse({ code: gh.spec.sqlstate, message: gh.clientMessage() });
+}
+
+/** The code a refusal is recorded under; null when the client simply went away (an abandoned attempt). */
+export function refusalCode(error: unknown): ErrorCode | null {
+  if (error instanceof ClientGoneError) return null;
+  if (error instanceof BackendStartupError) return 'GH_BACKEND_REFUSED';
+  return fromAny(error).code;
 }
 
 function fromAny(error: unknown): GatehouseError {

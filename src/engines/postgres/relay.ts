@@ -13,14 +13,54 @@ export interface RelayStats {
 }
 
 export interface Relay {
-  /** Tear both sides down (shutdown, revocation). */
+  /** Tear both sides down (shutdown). */
   close(): void;
+  /**
+   * End the session with a last message to the client (a FATAL ErrorResponse), sent at a message boundary of
+   * the backend's stream so the client can parse it. Needs `trackBackendFrames`; otherwise it closes.
+   */
+  terminate(lastMessage: Buffer): void;
+}
+
+/** How long a terminate waits for the backend's current message to finish before cutting the connection. */
+const TERMINATE_BOUNDARY_MS = 500;
+
+/** Follows the backend's message framing (type byte + int32 length) without copying, to find boundaries. */
+class FrameTracker {
+  private remaining = 0; // body bytes left in the current message
+  private headerBytes = 0; // bytes of the 5-byte header seen so far
+  private readonly header = Buffer.alloc(5);
+
+  get atBoundary(): boolean {
+    return this.remaining === 0 && this.headerBytes === 0;
+  }
+
+  /** Consume `chunk`; with `stopAtBoundary`, return how many bytes reach the next boundary (else all). */
+  feed(chunk: Buffer, stopAtBoundary = false): number {
+    let i = 0;
+    while (i < chunk.length) {
+      if (stopAtBoundary && this.atBoundary && i > 0) return i;
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, chunk.length - i);
+        this.remaining -= take;
+        i += take;
+        continue;
+      }
+      this.header[this.headerBytes++] = chunk[i++] as number;
+      if (this.headerBytes === 5) {
+        this.headerBytes = 0;
+        this.remaining = Math.max(0, this.header.readInt32BE(1) - 4);
+      }
+    }
+    return i;
+  }
 }
 
 export function relay(
   client: Socket | TLSSocket,
   backend: Socket | TLSSocket,
   onEnd: (stats: RelayStats) => void,
+  options: { trackBackendFrames?: boolean } = {},
 ): Relay {
   const started = Date.now();
   let closedBy: RelayStats['closedBy'] | null = null;
@@ -55,7 +95,49 @@ export function relay(
   backend.on('error', () => teardown('backend', true));
   client.on('close', () => teardown('client', false));
   backend.on('close', () => teardown('backend', false));
+  const frames = options.trackBackendFrames ? new FrameTracker() : null;
+  const track = frames ? (chunk: Buffer) => frames.feed(chunk) : null;
+  if (track) backend.on('data', track);
   client.resume();
   backend.resume();
-  return { close: () => teardown('gateway', true) };
+
+  const terminate = (lastMessage: Buffer) => {
+    if (closedBy) return;
+    if (!frames || !track) {
+      teardown('gateway', true);
+      return;
+    }
+    client.unpipe(backend);
+    client.pause();
+    backend.unpipe(client);
+    backend.off('data', track);
+    const finish = () => {
+      clearTimeout(timer);
+      backend.off('data', toBoundary);
+      if (!client.destroyed) client.write(lastMessage);
+      closedBy = 'gateway';
+      backend.destroy();
+      client.end();
+      setTimeout(() => client.destroy(), LINGER_MS).unref();
+      onEnd({
+        bytesFromClient: client.bytesRead,
+        bytesToClient: client.bytesWritten,
+        durationMs: Date.now() - started,
+        closedBy: 'gateway',
+      });
+    };
+    // Forward the rest of the message the client is in the middle of, then the FATAL.
+    const toBoundary = (chunk: Buffer) => {
+      const n = frames.feed(chunk, true);
+      if (n > 0 && !client.destroyed) client.write(n === chunk.length ? chunk : chunk.subarray(0, n));
+      if (frames.atBoundary) finish();
+    };
+    const timer = setTimeout(() => teardown('gateway', true), TERMINATE_BOUNDARY_MS);
+    if (frames.atBoundary) finish();
+    else {
+      backend.on('data', toBoundary);
+      backend.resume();
+    }
+  };
+  return { close: () => teardown('gateway', true), terminate };
 }

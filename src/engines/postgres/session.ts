@@ -6,13 +6,14 @@ import {
   createAuthenticationOk,
   createAuthenticationSASLFinal,
   createBackendKeyData,
+  createErrorResponse,
   createReadyForQuery,
 } from '../../protocol/postgres/index.js';
-import { authenticate } from './authenticate.js';
+import { type AttemptFacts, authenticate } from './authenticate.js';
 import { type CancelRegistry, forwardCancel } from './cancel.js';
 import { FrontendConnection } from './frontend-connection.js';
 import { negotiate } from './negotiate.js';
-import { refuse } from './refuse.js';
+import { refusalCode, refuse } from './refuse.js';
 import { type Relay, relay } from './relay.js';
 import type { PgEngineDeps, PgInstance } from './types.js';
 import { connectUpstream } from './upstream.js';
@@ -30,11 +31,28 @@ export async function runSession(
   hooks: SessionHooks,
 ): Promise<void> {
   const requestId = newRequestId();
-  const log = deps.logger.child({
-    requestId,
-    instance: instance.identifier,
-    remote: `${socket.remoteAddress}:${socket.remotePort}`,
-  });
+  const source = `${socket.remoteAddress}:${socket.remotePort}`;
+  const log = deps.logger.child({ requestId, instance: instance.identifier, remote: source });
+  const facts: AttemptFacts = { method: 'none' };
+  let startupUser: { user: string; database: string } | null = null;
+  const audit = (outcome: 'success' | 'failure' | 'abandoned', code?: GatehouseError['code']) => {
+    if (!startupUser) return; // nothing to attribute: no start-up message was read
+    deps.audit.emit({
+      type: 'db.connect',
+      at: deps.clock.now().toISOString(),
+      requestId,
+      instance: instance.identifier,
+      dbUser: startupUser.user,
+      database: startupUser.database,
+      method: facts.method,
+      ...(facts.principalArn !== undefined ? { principalArn: facts.principalArn } : {}),
+      ...(facts.accessKeyId !== undefined ? { accessKeyId: facts.accessKeyId } : {}),
+      source,
+      tls: conn.encrypted,
+      outcome,
+      ...(code !== undefined ? { code } : {}),
+    });
+  };
   socket.setNoDelay(true);
   const conn = new FrontendConnection(socket);
   let authenticated = false;
@@ -61,17 +79,18 @@ export async function runSession(
       return;
     }
     const { startup } = negotiated;
+    startupUser = { user: startup.user, database: startup.database };
     const userLog = log.child({ user: startup.user, database: startup.database });
 
-    // 2. Authenticate the client (SCRAM-SHA-256, -PLUS over TLS when possible).
-    const auth = await authenticate(conn, instance, startup, deps);
+    // 2. Authenticate the client (SCRAM-SHA-256, -PLUS over TLS when possible; IAM token over TLS).
+    const auth = await authenticate(conn, instance, startup, deps, facts);
 
     // 3. Log in to the backend as the mapped user with the Gatehouse-held secret.
     const upstream = await connectUpstream({
       instance: instance.identifier,
       backend: instance.backend,
       user: startup.user,
-      password: auth.login.backendSecret,
+      password: auth.backendSecret,
       database: startup.database,
       parameters: startup.parameters,
       timeoutMs: deps.limits.backendConnectTimeoutMs,
@@ -102,21 +121,67 @@ export async function runSession(
     clientSocket.write(Buffer.concat(welcome));
     if (pipelined.length > 0) upstream.socket.write(pipelined);
     userLog.info(
-      { method: auth.method, tls: conn.encrypted, backendPid: upstream.backendKey.processId },
+      {
+        method: auth.method,
+        tls: conn.encrypted,
+        backendPid: upstream.backendKey.processId,
+        ...(auth.iam
+          ? {
+              principal: auth.iam.principalArn,
+              accessKeyId: auth.iam.accessKeyId,
+              signature: `${auth.iam.signaturePrefix}…`,
+            }
+          : {}),
+      },
       'session started',
     );
+    audit('success');
 
     // 5. Relay until either side closes.
     let release = () => {};
-    const session = relay(clientSocket, upstream.socket, (stats) => {
-      live = false;
-      cancels.unregister(key.processId);
-      release();
-      userLog.info(stats, 'session ended');
-    });
+    let forget = () => {};
+    const session = relay(
+      clientSocket,
+      upstream.socket,
+      (stats) => {
+        live = false;
+        cancels.unregister(key.processId);
+        release();
+        forget();
+        userLog.info(stats, 'session ended');
+      },
+      { trackBackendFrames: auth.iam !== null },
+    );
     release = hooks.onRelay(session);
+    if (auth.iam) {
+      const iam = auth.iam;
+      forget = deps.iamSessions.add({
+        requestId,
+        instance: instance.identifier,
+        dbUser: startup.user,
+        dbiResourceId: instance.dbiResourceId,
+        principalArn: iam.principalArn,
+        accessKeyId: iam.accessKeyId,
+        sourceIp: socket.remoteAddress ?? '',
+        source,
+        secureTransport: true,
+        terminate(error) {
+          error.requestId = requestId;
+          userLog.warn({ code: error.code, detail: error.detail }, error.message);
+          session.terminate(
+            createErrorResponse({
+              severity: 'FATAL',
+              code: error.spec.sqlstate,
+              message: error.clientMessage(),
+            }),
+          );
+        },
+      });
+    }
   } catch (error) {
     clearTimeout(deadline);
     refuse(conn, error, requestId, log);
+    const code = refusalCode(error);
+    audit(code === null ? 'abandoned' : 'failure', code ?? undefined);
   }
 }

@@ -1,6 +1,9 @@
 // What the PostgreSQL engine needs from the rest of Gatehouse, as narrow interfaces (no store access here).
 import type { SecureContext } from 'node:tls';
+import type { LiveIamSessions } from '../../auth/iam-token/live-sessions.js';
+import type { TokenVerifier } from '../../auth/iam-token/verify.js';
 import type { ScramSecret } from '../../auth/scram/verifier.js';
+import type { AuditSink } from '../../core/audit.js';
 import type { BackendEndpoint } from '../../core/backend-tls.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
@@ -11,18 +14,40 @@ export interface PgInstance {
   readonly dbiResourceId: string;
   readonly forceSsl: boolean;
   readonly backend: BackendEndpoint;
+  /** IAM database authentication enabled (RDS EnableIAMDatabaseAuthentication). */
+  readonly iamAuth: boolean;
+  /** `host:port` names a token may be signed for: the endpoint first, then its aliases. */
+  readonly endpoints: readonly string[];
+  /** End open IAM sessions whose access is revoked (default on). */
+  readonly terminateRevokedIamSessions: boolean;
 }
 
-/** Everything needed to log a user in: client-facing SCRAM secrets and the backend secret. */
-export interface PgLogin {
+/** A password user: client-facing SCRAM secrets and the backend secret. */
+export interface PgPasswordLogin {
+  readonly kind: 'password';
   /** SCRAM secrets valid now (current + those inside a rotation grace period). */
   readonly secrets: ScramSecret[];
   /** The secret Gatehouse uses to log in to the backend as this user. */
   readonly backendSecret: string;
 }
 
+/**
+ * An IAM database user: created with --auth iam, or a backend member of rds_iam (which takes precedence over
+ * a password, as on RDS). `backendSecret` is null for an rds_iam member Gatehouse has not adopted yet.
+ */
+export interface PgIamLogin {
+  readonly kind: 'iam';
+  readonly backendSecret: string | null;
+  /** Why it is an IAM user, for messages: `created with --auth iam` or `member of rds_iam`. */
+  readonly why: string;
+}
+
+export type PgLogin = PgPasswordLogin | PgIamLogin;
+
 export interface LoginDirectory {
   findLogin(instance: PgInstance, user: string, now: Date): Promise<PgLogin | null>;
+  /** Give an rds_iam member a Gatehouse-held backend secret (first IAM login); returns the secret. */
+  adoptIamUser(instance: PgInstance, user: string): Promise<string>;
 }
 
 export interface TlsSettings {
@@ -37,6 +62,8 @@ export interface EngineLimits {
   readonly maxAuthMessageBytes: number;
   readonly maxPendingConnections: number;
   readonly backendConnectTimeoutMs: number;
+  /** Largest password message accepted from an IAM user (an RDS token is about 1 KB, 3 KB with a session token). */
+  readonly maxIamTokenBytes: number;
 }
 
 export interface PgEngineDeps {
@@ -47,4 +74,9 @@ export interface PgEngineDeps {
   readonly logger: Logger;
   /** Per-deployment secret for deterministic mock SCRAM salts of unknown users. */
   readonly scramMockKey: Buffer;
+  /** Verifies IAM auth tokens (RDS-compatible). */
+  readonly iamTokens: TokenVerifier;
+  /** Registry of open IAM sessions (re-checked on IAM changes). */
+  readonly iamSessions: LiveIamSessions;
+  readonly audit: AuditSink;
 }

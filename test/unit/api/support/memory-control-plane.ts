@@ -53,7 +53,9 @@ export class MemoryControlPlane implements ControlPlane {
       Endpoint: { Address: host, Port: Number(port) },
       BackendUrl: i.backendUrl.replace(/:[^:@/]*@/, '@'),
       ForceSsl: i.forceSsl ?? false,
-      IAMDatabaseAuthenticationEnabled: true,
+      IAMDatabaseAuthenticationEnabled: i.enableIamDatabaseAuthentication ?? false,
+      EndpointAliases: i.endpointAliases ?? [],
+      TerminateRevokedIAMSessions: i.terminateRevokedIamSessions ?? true,
       InstanceCreateTime: '2025-01-01T00:00:00.000Z',
     };
     this.instances.set(i.identifier, view);
@@ -70,6 +72,11 @@ export class MemoryControlPlane implements ControlPlane {
     const view = { ...this.instance(i.identifier) };
     if (i.backendUrl !== undefined) view.BackendUrl = i.backendUrl;
     if (i.forceSsl !== undefined) view.ForceSsl = i.forceSsl;
+    if (i.enableIamDatabaseAuthentication !== undefined)
+      view.IAMDatabaseAuthenticationEnabled = i.enableIamDatabaseAuthentication;
+    if (i.endpointAliases !== undefined) view.EndpointAliases = i.endpointAliases;
+    if (i.terminateRevokedIamSessions !== undefined)
+      view.TerminateRevokedIAMSessions = i.terminateRevokedIamSessions;
     if (i.listen !== undefined) {
       const [host = '', port = '0'] = i.listen.split(':');
       view.Endpoint = { Address: host, Port: Number(port) };
@@ -97,6 +104,10 @@ export class MemoryControlPlane implements ControlPlane {
       Auth: i.auth,
       CreateTime: '2025-01-01T00:00:00.000Z',
     };
+    if (i.auth === 'iam') {
+      this.users.set(key, { view, password: '' });
+      return { user: view };
+    }
     const password = i.password ?? 'generated-password-0123456789';
     this.users.set(key, { view, password });
     return i.password === undefined ? { user: view, generatedPassword: password } : { user: view };

@@ -1,0 +1,319 @@
+// Verifies an RDS IAM auth token on connect: the ordered checks of docs/iam-database-auth.md, each failure
+// its own GH_IAM_* code, ending with the rds-db:connect policy decision on the db-user ARN.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import { GatehouseError } from '../../core/errors.js';
+import type { AccessKeyLookup, AccessKeyRecord } from '../../core/types.js';
+import { AUTH_TOKEN_LIFETIME_SECONDS } from './generate.js';
+import { type ParsedToken, parseAuthToken } from './parse.js';
+
+const ALGORITHM = 'AWS4-HMAC-SHA256';
+const SERVICE = 'rds-db';
+const TERMINATOR = 'aws4_request';
+const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+/** SHA-256 of the empty body: tokens are presigned GETs, so this is the payload hash (not UNSIGNED-PAYLOAD). */
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** The policy question asked last: may this principal rds-db:connect to this db-user ARN in this context? */
+export interface ConnectAuthzRequest {
+  readonly accessKeyId: string;
+  readonly principalArn: string;
+  readonly resource: string;
+  /**
+   * Request facts (aws:SourceIp, aws:SecureTransport, aws:CurrentTime, aws:EpochTime; aws:TokenIssueTime for
+   * temporary credentials only).
+   */
+  readonly facts: Readonly<Record<string, string>>;
+}
+
+export interface ConnectDecision {
+  readonly decision: 'allowed' | 'explicitDeny' | 'implicitDeny' | 'noPrincipal';
+  /** Operator-facing explanation (matched statements); never sent to the client. */
+  readonly reason: string;
+}
+
+export interface TokenVerifierDeps {
+  readonly keys: AccessKeyLookup;
+  authorizeConnect(request: ConnectAuthzRequest): Promise<ConnectDecision>;
+  readonly clock: Clock;
+  readonly region: string;
+  readonly accountId: string;
+}
+
+export interface TokenCheck {
+  /** The password message's string: the token. */
+  readonly token: string;
+  /** User from the start-up message. */
+  readonly user: string;
+  /** Accepted signed hosts, `host:port`; the first is the instance endpoint named in errors. */
+  readonly endpoints: readonly string[];
+  readonly dbiResourceId: string;
+  readonly sourceIp: string;
+  readonly secureTransport: boolean;
+}
+
+export interface VerifiedToken {
+  readonly accessKeyId: string;
+  readonly principalArn: string;
+  readonly userId?: string;
+  /** First 8 hex digits of the signature: enough to find a token in logs, useless to replay it. */
+  readonly signaturePrefix: string;
+  readonly resource: string;
+  readonly signedAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** Facts known so far about a refused token, for the audit event (never the token itself). */
+export interface TokenAuditFacts {
+  accessKeyId?: string;
+  principalArn?: string;
+  signaturePrefix?: string;
+}
+
+/** `arn:aws:rds-db:REGION:ACCOUNT:dbuser:DBI-RESOURCE-ID/DBUSER`, as RDS policies name database users. */
+export function dbUserArn(region: string, accountId: string, dbiResourceId: string, user: string): string {
+  return `arn:aws:rds-db:${region}:${accountId}:dbuser:${dbiResourceId}/${user}`;
+}
+
+function hmac(key: string | Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data, 'utf8').digest();
+}
+
+/**
+ * Derived signing keys, per key id, day and region: they change daily, so a small map is enough to skip four
+ * of the five HMACs on every connection after the first. Keyed with the secret too, so a changed secret misses.
+ */
+class SigningKeyCache {
+  private readonly entries = new Map<string, { secret: string; key: Buffer }>();
+  constructor(private readonly max = 4096) {}
+  get(accessKeyId: string, secret: string, date: string, region: string): Buffer {
+    const id = `${accessKeyId}/${date}/${region}`;
+    const hit = this.entries.get(id);
+    if (hit && hit.secret === secret) return hit.key;
+    const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), SERVICE), TERMINATOR);
+    if (this.entries.size >= this.max) this.entries.clear();
+    this.entries.set(id, { secret, key });
+    return key;
+  }
+}
+
+function expectedSignature(t: ParsedToken, signingKey: Buffer): string {
+  const canonical = `GET\n/\n${t.canonicalQuery}\nhost:${t.signedHost}\n\nhost\n${EMPTY_SHA256}`;
+  const hash = createHash('sha256').update(canonical, 'utf8').digest('hex');
+  const scope = `${t.scopeDate}/${t.region}/${SERVICE}/${TERMINATOR}`;
+  return createHmac('sha256', signingKey)
+    .update(`${ALGORITHM}\n${t.amzDate}\n${scope}\n${hash}`, 'utf8')
+    .digest('hex');
+}
+
+function sameHex(given: string, expected: string): boolean {
+  // Both are 64 lower-case hex digits here (the parser insists), so lengths match.
+  return timingSafeEqual(Buffer.from(given, 'latin1'), Buffer.from(expected, 'latin1'));
+}
+
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+function normaliseHost(hostPort: string): string {
+  return hostPort.toLowerCase();
+}
+
+export interface TokenVerifier {
+  /** Throws a GatehouseError (GH_IAM_TOKEN_*, GH_IAM_CONNECT_*) carrying audit facts, or returns who signed. */
+  verify(check: TokenCheck): Promise<VerifiedToken>;
+}
+
+export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
+  const signingKeys = new SigningKeyCache();
+  return {
+    async verify(check) {
+      const facts: TokenAuditFacts = {};
+      try {
+        return await verifyOrdered(check, deps, signingKeys, facts);
+      } catch (e) {
+        if (e instanceof GatehouseError) e.audit = { ...facts };
+        throw e;
+      }
+    },
+  };
+}
+
+async function verifyOrdered(
+  check: TokenCheck,
+  deps: TokenVerifierDeps,
+  signingKeys: SigningKeyCache,
+  facts: TokenAuditFacts,
+): Promise<VerifiedToken> {
+  // 1. Syntax (the engine has already applied the size cap).
+  const t = parseAuthToken(check.token);
+  facts.accessKeyId = t.accessKeyId;
+  facts.signaturePrefix = t.signature.slice(0, 8);
+  // 2. Action.
+  if (t.action !== 'connect') {
+    throw new GatehouseError('GH_IAM_TOKEN_WRONG_ACTION', { action: t.action.slice(0, 40) });
+  }
+  // 3. DBUser, exactly (PostgreSQL role names are case-sensitive once quoted, and RDS compares exactly).
+  if (t.dbUser !== check.user) {
+    throw new GatehouseError('GH_IAM_TOKEN_USER_MISMATCH', {
+      tokenUser: t.dbUser.slice(0, 63),
+      user: check.user,
+    });
+  }
+  // 4. Algorithm and credential scope.
+  if (t.algorithm !== ALGORITHM) {
+    throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
+      reason: `X-Amz-Algorithm is "${t.algorithm.slice(0, 40)}", expected ${ALGORITHM}`,
+    });
+  }
+  if (t.service !== SERVICE) {
+    throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
+      reason: `the credential scope names service "${t.service.slice(0, 40)}", expected ${SERVICE}`,
+    });
+  }
+  if (t.terminator !== TERMINATOR) {
+    throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
+      reason: `the credential scope must end in ${TERMINATOR}`,
+    });
+  }
+  if (t.scopeDate !== t.amzDate.slice(0, 8)) {
+    throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
+      reason: `the credential scope date ${t.scopeDate.slice(0, 16)} differs from X-Amz-Date ${t.amzDate}`,
+    });
+  }
+  if (t.signedHeaders !== 'host') {
+    throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
+      reason: `X-Amz-SignedHeaders is "${t.signedHeaders.slice(0, 60)}"; auth tokens sign exactly "host"`,
+    });
+  }
+  if (t.region !== deps.region) {
+    throw new GatehouseError('GH_IAM_TOKEN_WRONG_REGION', {
+      actual: t.region.slice(0, 40),
+      expected: deps.region,
+    });
+  }
+  // 5-6. Time: not dated in the future, a lifetime of at most 900 s, and not past it.
+  const now = deps.clock.now();
+  const signed = t.signedAt.getTime();
+  if (signed - now.getTime() > MAX_FUTURE_SKEW_MS) {
+    throw new GatehouseError('GH_IAM_TOKEN_NOT_YET_VALID', {
+      seconds: seconds(signed - now.getTime()),
+      signedAt: t.signedAt.toISOString(),
+      serverTime: now.toISOString(),
+    });
+  }
+  if (t.expiresSeconds > AUTH_TOKEN_LIFETIME_SECONDS) {
+    throw new GatehouseError('GH_IAM_TOKEN_EXPIRY_TOO_LONG', { expires: t.expiresSeconds });
+  }
+  const expiresAt = signed + t.expiresSeconds * 1000;
+  if (now.getTime() >= expiresAt) {
+    throw new GatehouseError('GH_IAM_TOKEN_EXPIRED', {
+      seconds: Math.floor((now.getTime() - expiresAt) / 1000),
+      signedAt: t.signedAt.toISOString(),
+      expires: t.expiresSeconds,
+    });
+  }
+  // 7. The signed host is this endpoint (or an alias): a token minted for another database is no good here.
+  const signedHost = normaliseHost(t.signedHost);
+  if (!check.endpoints.some((e) => normaliseHost(e) === signedHost)) {
+    throw new GatehouseError('GH_IAM_TOKEN_WRONG_HOST', {
+      signedHost: t.signedHost,
+      endpoint: check.endpoints[0] ?? '(none)',
+    });
+  }
+  // 8. The signature, recomputed with the key's secret and compared in constant time.
+  const key = await deps.keys.findAccessKey(t.accessKeyId);
+  if (!key) throw new GatehouseError('GH_IAM_TOKEN_UNKNOWN_KEY', { accessKeyId: t.accessKeyId });
+  facts.principalArn = key.principalArn;
+  const signingKey = signingKeys.get(key.accessKeyId, key.secretAccessKey, t.scopeDate, t.region);
+  if (!sameHex(t.signature, expectedSignature(t, signingKey))) {
+    throw new GatehouseError(
+      'GH_IAM_TOKEN_SIGNATURE_MISMATCH',
+      { accessKeyId: t.accessKeyId, signaturePrefix: facts.signaturePrefix },
+      { detail: `principal ${key.principalArn}` },
+    );
+  }
+  // 9-10. The key is usable: active (long-term), or a live session whose token came with it (temporary).
+  checkKey(key, t, now);
+  // 11. The policy decision.
+  const resource = dbUserArn(deps.region, deps.accountId, check.dbiResourceId, check.user);
+  const decision = await deps.authorizeConnect({
+    accessKeyId: key.accessKeyId,
+    principalArn: key.principalArn,
+    resource,
+    facts: {
+      'aws:SourceIp': check.sourceIp.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
+      'aws:SecureTransport': String(check.secureTransport),
+      'aws:CurrentTime': now.toISOString(),
+      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+      // Present only for temporary credentials, as in AWS: `"Null": {"aws:TokenIssueTime": "true"}` is how a
+      // policy tells long-term keys apart, so a long-term key must not get one (not even the signing time).
+      ...(key.issuedAt !== undefined ? { 'aws:TokenIssueTime': key.issuedAt.toISOString() } : {}),
+    },
+  });
+  if (decision.decision === 'noPrincipal') {
+    throw new GatehouseError('GH_IAM_TOKEN_PRINCIPAL_GONE', { accessKeyId: key.accessKeyId });
+  }
+  if (decision.decision === 'explicitDeny') {
+    throw new GatehouseError(
+      'GH_IAM_CONNECT_EXPLICIT_DENY',
+      { principal: key.principalArn, resource, policyType: 'an identity-based policy' },
+      { detail: decision.reason },
+    );
+  }
+  if (decision.decision !== 'allowed') {
+    throw new GatehouseError(
+      'GH_IAM_CONNECT_DENIED',
+      { principal: key.principalArn, resource },
+      { detail: decision.reason },
+    );
+  }
+  deps.keys.recordUse?.(key.accessKeyId, SERVICE, now);
+  return {
+    accessKeyId: key.accessKeyId,
+    principalArn: key.principalArn,
+    ...(key.userId !== undefined ? { userId: key.userId } : {}),
+    signaturePrefix: t.signature.slice(0, 8),
+    resource,
+    signedAt: t.signedAt,
+    expiresAt: new Date(expiresAt),
+  };
+}
+
+function checkKey(key: AccessKeyRecord, t: ParsedToken, now: Date): void {
+  const temporary = key.sessionTokenHash !== undefined;
+  if (!temporary) {
+    if (key.status !== 'Active') {
+      throw new GatehouseError('GH_IAM_TOKEN_KEY_INACTIVE', { accessKeyId: key.accessKeyId });
+    }
+    if (t.securityToken !== undefined) {
+      throw new GatehouseError('GH_IAM_TOKEN_SESSION_INVALID', {
+        accessKeyId: key.accessKeyId,
+        reason: 'it is a long-term key: it takes no X-Amz-Security-Token',
+      });
+    }
+    return;
+  }
+  if (t.securityToken === undefined) {
+    throw new GatehouseError('GH_IAM_TOKEN_SESSION_INVALID', {
+      accessKeyId: key.accessKeyId,
+      reason:
+        'the token carries no X-Amz-Security-Token (mint it with the session token of those credentials)',
+    });
+  }
+  const offered = createHash('sha256').update(t.securityToken, 'utf8').digest();
+  const expected = key.sessionTokenHash as Buffer;
+  if (offered.length !== expected.length || !timingSafeEqual(offered, expected)) {
+    throw new GatehouseError('GH_IAM_TOKEN_SESSION_INVALID', {
+      accessKeyId: key.accessKeyId,
+      reason: 'its X-Amz-Security-Token is not the session token issued with those credentials',
+    });
+  }
+  if (key.expiresAt !== undefined && now.getTime() >= key.expiresAt.getTime()) {
+    throw new GatehouseError('GH_IAM_TOKEN_SESSION_EXPIRED', {
+      accessKeyId: key.accessKeyId,
+      seconds: Math.floor((now.getTime() - key.expiresAt.getTime()) / 1000),
+      expiredAt: key.expiresAt.toISOString(),
+    });
+  }
+}

@@ -1,0 +1,60 @@
+// The audit hook: one structured event per connection attempt and per revoked session (the audit issue makes it durable).
+import type { ErrorCode } from './errors.js';
+import type { Logger } from './logger.js';
+
+export interface ConnectAttemptEvent {
+  readonly type: 'db.connect';
+  readonly at: string;
+  readonly requestId: string;
+  readonly instance: string;
+  readonly dbUser: string;
+  readonly database?: string;
+  /** `scram-sha-256`, `scram-sha-256-plus`, `iam`, or `none` when refused before a method was chosen. */
+  readonly method: string;
+  readonly principalArn?: string;
+  readonly accessKeyId?: string;
+  /** Client address `ip:port`. */
+  readonly source: string;
+  readonly tls: boolean;
+  /** `abandoned`: the client closed before finishing (psql does, to prompt for a password). */
+  readonly outcome: 'success' | 'failure' | 'abandoned';
+  readonly code?: ErrorCode;
+}
+
+export interface SessionRevokedEvent {
+  readonly type: 'db.session.revoked';
+  readonly at: string;
+  readonly requestId: string;
+  readonly instance: string;
+  readonly dbUser: string;
+  readonly principalArn: string;
+  readonly accessKeyId: string;
+  readonly source: string;
+  readonly code: ErrorCode;
+  readonly reason: string;
+}
+
+export type AuditEvent = ConnectAttemptEvent | SessionRevokedEvent;
+
+export interface AuditSink {
+  emit(event: AuditEvent): void;
+}
+
+/** Until the audit store exists: each event is one structured log line (`audit: true`), never a secret. */
+export function createLogAuditSink(logger: Logger): AuditSink {
+  const log = logger.child({ audit: true });
+  return {
+    emit(event) {
+      log.info(event, event.type);
+    },
+  };
+}
+
+/** Fan out to several sinks (e.g. the log and a test's recorder). */
+export function combineAuditSinks(...sinks: readonly AuditSink[]): AuditSink {
+  return {
+    emit(event) {
+      for (const s of sinks) s.emit(event);
+    },
+  };
+}
