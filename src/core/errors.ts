@@ -271,8 +271,8 @@ export const ERRORS = {
     '28P01',
     400,
     'InvalidToken',
-    'IAM auth token was signed with temporary credentials {accessKeyId} but {reason}',
-    'An ASIA key without X-Amz-Security-Token, or with a session token that is not the one issued with it.',
+    'IAM auth token was signed with access key {accessKeyId} but {reason}',
+    'Temporary (ASIA) credentials without X-Amz-Security-Token or with a session token that is not the one issued with them, or a long-term key with a session token.',
   ),
   GH_IAM_TOKEN_SESSION_EXPIRED: spec(
     '28P01',

@@ -1,6 +1,11 @@
 // Re-checks open IAM sessions after any IAM change and ends those whose access is gone (key, principal or policy).
 import type { LiveIamSession, LiveIamSessions } from '../auth/iam-token/live-sessions.js';
-import { type ConnectAuthzRequest, type ConnectDecision, dbUserArn } from '../auth/iam-token/verify.js';
+import {
+  type ConnectAuthzRequest,
+  type ConnectDecision,
+  dbUserArn,
+  isoSeconds,
+} from '../auth/iam-token/verify.js';
 import type { AuditSink } from '../core/audit.js';
 import type { Clock } from '../core/clock.js';
 import { GatehouseError } from '../core/errors.js';
@@ -48,9 +53,9 @@ async function revokedBecause(
     facts: {
       'aws:SourceIp': s.sourceIp.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
       'aws:SecureTransport': String(s.secureTransport),
-      'aws:CurrentTime': now.toISOString(),
+      'aws:CurrentTime': isoSeconds(now),
       'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-      'aws:TokenIssueTime': (key.issuedAt ?? now).toISOString(),
+      ...(key.issuedAt !== undefined ? { 'aws:TokenIssueTime': isoSeconds(key.issuedAt) } : {}),
     },
   });
   if (decision.decision === 'noPrincipal') return `${s.principalArn} was deleted`;

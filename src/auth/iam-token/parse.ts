@@ -61,7 +61,9 @@ export function looksLikeToken(password: string): boolean {
   return /^[^/\s]+:\d+\/\?/.test(password) || password.includes('X-Amz-');
 }
 
-const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):([1-9][0-9]{0,4})$/;
+// Host names may carry underscores (Docker Compose service names): the signature covers the host anyway.
+const HOST_PORT =
+  /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?):([1-9][0-9]{0,4})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 function parseAmzDate(value: string): Date {
@@ -94,6 +96,14 @@ function decodeStrict(raw: string, name: string): string {
   return decoded;
 }
 
+/**
+ * Names a query item without "=" for the error. A cut-off name (a truncated token) is quoted; anything else is
+ * most likely the tail of a value split by a stray "&" (a session token or signature), so only its position is.
+ */
+function quotePair(pair: string, index: number): string {
+  return [...KNOWN].some((name) => name.startsWith(pair)) ? `"${pair}"` : `query item ${index + 1}`;
+}
+
 /** Parse without judging (beyond shape); `verifyAuthToken` applies the ordered checks. */
 export function parseAuthToken(token: string): ParsedToken {
   if (token.length === 0) throw malformed('the password is empty');
@@ -109,9 +119,9 @@ export function parseAuthToken(token: string): ParsedToken {
   if (token[slash + 1] !== '?') throw malformed('the path must be "/" followed by the query (HOST:PORT/?…)');
   const query = token.slice(slash + 2);
   const raw = new Map<string, string>();
-  for (const pair of query.split('&')) {
+  for (const [i, pair] of query.split('&').entries()) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw malformed(`"${pair.slice(0, 40)}" is not NAME=VALUE`);
+    if (eq <= 0) throw malformed(`${quotePair(pair, i)} is not NAME=VALUE`);
     const name = pair.slice(0, eq);
     if (!KNOWN.has(name)) throw malformed(`unknown parameter "${name.slice(0, 40)}"`);
     if (raw.has(name)) throw malformed(`parameter ${name} appears twice`);

@@ -111,6 +111,11 @@ function sameHex(given: string, expected: string): boolean {
   return timingSafeEqual(Buffer.from(given, 'latin1'), Buffer.from(expected, 'latin1'));
 }
 
+/** ISO 8601 without milliseconds, as AWS sends date condition keys. */
+export function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 function seconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
@@ -244,11 +249,11 @@ async function verifyOrdered(
     facts: {
       'aws:SourceIp': check.sourceIp.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
       'aws:SecureTransport': String(check.secureTransport),
-      'aws:CurrentTime': now.toISOString(),
+      'aws:CurrentTime': isoSeconds(now),
       'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
       // Present only for temporary credentials, as in AWS: `"Null": {"aws:TokenIssueTime": "true"}` is how a
       // policy tells long-term keys apart, so a long-term key must not get one (not even the signing time).
-      ...(key.issuedAt !== undefined ? { 'aws:TokenIssueTime': key.issuedAt.toISOString() } : {}),
+      ...(key.issuedAt !== undefined ? { 'aws:TokenIssueTime': isoSeconds(key.issuedAt) } : {}),
     },
   });
   if (decision.decision === 'noPrincipal') {
@@ -289,7 +294,7 @@ function checkKey(key: AccessKeyRecord, t: ParsedToken, now: Date): void {
     if (t.securityToken !== undefined) {
       throw new GatehouseError('GH_IAM_TOKEN_SESSION_INVALID', {
         accessKeyId: key.accessKeyId,
-        reason: 'it is a long-term key: it takes no X-Amz-Security-Token',
+        reason: 'it is a long-term key, which takes no X-Amz-Security-Token',
       });
     }
     return;
@@ -298,7 +303,7 @@ function checkKey(key: AccessKeyRecord, t: ParsedToken, now: Date): void {
     throw new GatehouseError('GH_IAM_TOKEN_SESSION_INVALID', {
       accessKeyId: key.accessKeyId,
       reason:
-        'the token carries no X-Amz-Security-Token (mint it with the session token of those credentials)',
+        'those are temporary credentials and the token carries no X-Amz-Security-Token (mint it with their session token)',
     });
   }
   const offered = createHash('sha256').update(t.securityToken, 'utf8').digest();
@@ -306,7 +311,7 @@ function checkKey(key: AccessKeyRecord, t: ParsedToken, now: Date): void {
   if (offered.length !== expected.length || !timingSafeEqual(offered, expected)) {
     throw new GatehouseError('GH_IAM_TOKEN_SESSION_INVALID', {
       accessKeyId: key.accessKeyId,
-      reason: 'its X-Amz-Security-Token is not the session token issued with those credentials',
+      reason: 'its X-Amz-Security-Token is not the session token issued with those temporary credentials',
     });
   }
   if (key.expiresAt !== undefined && now.getTime() >= key.expiresAt.getTime()) {
