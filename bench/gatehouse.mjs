@@ -1,18 +1,24 @@
-// Gatehouse in-process from the built dist/ (as test/support/gateway.ts does from src/): one instance, one user.
+// Gatehouse in-process from the built dist/ (as test/support/gateway.ts does from src/): a password instance and user,
+// and an IAM-authentication instance with an IAM database user whose tokens the bootstrap admin key signs.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { validateConfig } from '../dist/config/load.js';
 import { createLogger } from '../dist/core/logger.js';
 import { startGateway } from '../dist/gateway.js';
+import { generateAuthToken } from '../dist/index.js';
 import { findFreePort } from '../dist/store/embedded.js';
 import { BENCH_DB, withClient } from './postgres.mjs';
 
 export const GATEHOUSE_USER = 'bench';
+export const IAM_USER = 'bench_iam';
 const INSTANCE = 'bench';
+const IAM_INSTANCE = 'bench-iam';
 
 /**
- * Store database `gatehouse` on the bench cluster; instance `bench` relays to database `bench` as the
- * superuser-admin backend URL; user `bench` gets SELECT on the pgbench tables so `pgbench -S` works.
+ * Store database `gatehouse` on the bench cluster. Instance `bench` relays to database `bench` as the
+ * superuser-admin backend URL, password user `bench`; instance `bench-iam` relays to the same database with
+ * IAM database authentication on (its own listener, so the password rows measure exactly what they did before),
+ * IAM user `bench_iam`. Both users get SELECT on the pgbench tables so `pgbench -S` works.
  */
 export async function startBenchGateway({ cluster, dataDir, logFile }) {
   await withClient(cluster.adminUrl('postgres'), (c) => c.query('CREATE DATABASE gatehouse'));
@@ -32,11 +38,12 @@ export async function startBenchGateway({ cluster, dataDir, logFile }) {
     await new Promise((r) => log.end(r));
   };
   try {
+    const backendUrl = `${cluster.adminUrl(BENCH_DB)}?sslmode=disable`;
     const port = await findFreePort();
     await gateway.controlPlane.createInstance({
       identifier: INSTANCE,
       engine: 'postgres',
-      backendUrl: `${cluster.adminUrl(BENCH_DB)}?sslmode=disable`,
+      backendUrl,
       listen: `127.0.0.1:${port}`,
       forceSsl: false,
     });
@@ -47,10 +54,32 @@ export async function startBenchGateway({ cluster, dataDir, logFile }) {
       auth: 'password',
       password,
     });
+
+    const iamPort = await findFreePort();
+    await gateway.controlPlane.createInstance({
+      identifier: IAM_INSTANCE,
+      engine: 'postgres',
+      backendUrl,
+      listen: `127.0.0.1:${iamPort}`,
+      forceSsl: false,
+    });
+    await gateway.controlPlane.modifyInstance({
+      identifier: IAM_INSTANCE,
+      enableIamDatabaseAuthentication: true,
+    });
+    await gateway.controlPlane.createDbUser({ instance: IAM_INSTANCE, username: IAM_USER, auth: 'iam' });
     await withClient(cluster.adminUrl(BENCH_DB), (c) =>
-      c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${GATEHOUSE_USER}`),
+      c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${GATEHOUSE_USER}, ${IAM_USER}`),
     );
-    return { port, password, close };
+
+    // A fresh store: the bootstrap admin key (policy "*") is handed out on this first start.
+    const credentials = gateway.bootstrapKey;
+    if (!credentials) throw new Error('the gateway returned no bootstrap admin key (store not fresh?)');
+    const region = gateway.account.region;
+    /** A new 15-minute token for the IAM user, signed for the instance endpoint 127.0.0.1:PORT. */
+    const mintIamToken = () =>
+      generateAuthToken({ hostname: '127.0.0.1', port: iamPort, username: IAM_USER, region, credentials });
+    return { port, password, iamPort, region, mintIamToken, close };
   } catch (e) {
     await close();
     throw e;

@@ -16,12 +16,13 @@ export function loadAverageText() {
     .join(' / ');
 }
 
-export async function describeMachine({ postgresVersion, pgbouncerVersion, loadBefore }) {
+export async function describeMachine({ postgresVersion, pgbouncerVersion, loadBefore, loadAfter }) {
   const pgbench = await runCommand(PGBENCH_BIN, ['--version']);
   return {
     cores: availableParallelism(),
     cpu: await cpuModel(),
     loadBefore,
+    loadAfter,
     memoryGiB: (totalmem() / 2 ** 30).toFixed(1),
     kernel: `${type()} ${release()}`,
     node: process.version,

@@ -1,6 +1,6 @@
 // The measuring schedule: per workload, a warm-up per target, then rounds that rotate the target order; median kept.
 import { isStopping } from './cleanup.mjs';
-import { commandLine, pgbenchArgs, runPgbench } from './pgbench.mjs';
+import { commandLine, pgbenchArgs, runPgbench, targetsOf } from './pgbench.mjs';
 
 const log = (message) => console.error(`[bench] ${message}`);
 
@@ -44,7 +44,7 @@ export async function measure(knobs, targets, workloads) {
     const byTarget = new Map();
     results.set(workload.id, byTarget);
     const runs = new Map();
-    for (const target of targets) {
+    for (const target of targetsOf(workload, targets)) {
       if (target.skipped) {
         byTarget.set(target.id, { skipped: target.skipped });
         continue;
@@ -56,7 +56,7 @@ export async function measure(knobs, targets, workloads) {
       if (failure) byTarget.set(target.id, { error: failure });
       else runs.set(target.id, []);
     }
-    const live = targets.filter((t) => runs.has(t.id));
+    const live = targetsOf(workload, targets).filter((t) => runs.has(t.id));
     for (let round = 0; round < knobs.rounds; round++) {
       for (let i = 0; i < live.length; i++) {
         const target = live[(i + round) % live.length];

@@ -11,6 +11,11 @@ export const WORKLOADS = [
   },
 ];
 
+/** The targets measured in a workload: a target may name the workloads it takes part in (`only`). */
+export function targetsOf(workload, targets) {
+  return targets.filter((t) => !t.only || t.only.includes(workload.id));
+}
+
 /** pgbench arguments for one measured (or warm-up) run; `-n` skips the vacuum pgbench -S has no need of. */
 export function pgbenchArgs(target, workload, knobs, seconds) {
   return [
@@ -32,9 +37,9 @@ export function pgbenchArgs(target, workload, knobs, seconds) {
   ];
 }
 
-/** The command line as a user would type it, with the password left in the environment. */
+/** The command line as a user would type it, with the password left in the environment (or how to mint it). */
 export function commandLine(target, args) {
-  return `PGSSLMODE=${target.sslmode} PGPASSWORD=… pgbench ${args.join(' ')}`;
+  return `PGSSLMODE=${target.sslmode} PGPASSWORD=${target.passwordText ?? '…'} pgbench ${args.join(' ')}`;
 }
 
 const number = (text, re) => {
@@ -62,8 +67,10 @@ export function parsePgbench(stdout) {
 /** One pgbench run; resolves to parsed figures or `{ error }` (never throws for a failed run). */
 export async function runPgbench(target, workload, knobs, seconds) {
   const args = pgbenchArgs(target, workload, knobs, seconds);
+  // A function password is minted just before the run (an IAM auth token: valid 15 minutes from now).
+  const password = typeof target.password === 'function' ? await target.password() : target.password;
   const result = await runCommand(PGBENCH_BIN, args, {
-    env: { PGPASSWORD: target.password, PGSSLMODE: target.sslmode, PGCONNECT_TIMEOUT: '10' },
+    env: { PGPASSWORD: password, PGSSLMODE: target.sslmode, PGCONNECT_TIMEOUT: '10' },
     // pgbench only checks -T between transactions: a hung connection would otherwise hang the bench.
     timeoutMs: (seconds + 60) * 1000,
   });

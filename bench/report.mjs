@@ -1,4 +1,5 @@
 // Renders the results: a table per workload (tps, latency, ratios) for stdout and docs/benchmarks.md.
+import { targetsOf } from './pgbench.mjs';
 
 const fmt = (n, digits) => (n === null || n === undefined ? 'n/a' : n.toFixed(digits));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
@@ -15,7 +16,7 @@ export function tableRows(workload, targets, results) {
   const byId = results.get(workload.id) ?? new Map();
   const direct = cell(byId.get('direct')).tps;
   const bouncer = cell(byId.get('pgbouncer')).tps;
-  return targets.map((t) => {
+  return targetsOf(workload, targets).map((t) => {
     const r = byId.get(t.id);
     const c = cell(r);
     const ok = r && !r.error && !r.skipped;
@@ -56,7 +57,7 @@ export function textTable(rows) {
 /** Failures and skips, so a "failed"/"n/a" cell always has its reason written next to the table. */
 export function notes(workload, targets, results) {
   const byId = results.get(workload.id) ?? new Map();
-  return targets.flatMap((t) => {
+  return targetsOf(workload, targets).flatMap((t) => {
     const r = byId.get(t.id);
     if (r?.error) return [`- ${t.label}: ${r.error}`];
     if (r?.skipped) return [`- ${t.label}: ${r.skipped}`];

@@ -1,11 +1,12 @@
-// `npm run bench`: pgbench through PostgreSQL direct, pgbouncer and Gatehouse (plaintext, TLS) on one cluster.
+// `npm run bench`: pgbench through PostgreSQL direct, pgbouncer and Gatehouse (plaintext, TLS, IAM token) on one
+// cluster, plus policy evaluation and IAM auth token verification throughput on one core.
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, installSignalHandlers, onCleanup, removeOnExit } from './cleanup.mjs';
 import { readKnobs } from './config.mjs';
 import { renderDocument } from './document.mjs';
-import { GATEHOUSE_USER, startBenchGateway } from './gatehouse.mjs';
+import { GATEHOUSE_USER, IAM_USER, startBenchGateway } from './gatehouse.mjs';
 import { describeMachine, loadAverageText } from './machine.mjs';
 import { measure } from './measure.mjs';
 import { WORKLOADS } from './pgbench.mjs';
@@ -19,6 +20,7 @@ import {
   startBenchCluster,
 } from './postgres.mjs';
 import { tableRows, textTable } from './report.mjs';
+import { runTokenVerifyProcess } from './token-verify.mjs';
 
 const log = (message) => console.error(`[bench] ${message}`);
 
@@ -66,6 +68,19 @@ async function startEverything(knobs, workDir) {
       : { id: 'pgbouncer', label: 'pgbouncer', skipped: 'pgbouncer not installed: column skipped' },
     { id: 'gatehouse', label: 'Gatehouse', ...viaGatehouse, sslmode: 'disable' },
     { id: 'gatehouse-tls', label: 'Gatehouse + TLS', ...viaGatehouse, sslmode: 'require' },
+    {
+      id: 'gatehouse-iam',
+      label: 'Gatehouse + TLS, IAM token',
+      ...common,
+      port: gatehouse.iamPort,
+      user: IAM_USER,
+      // A fresh token before every pgbench run; pgbench then sends it on each of its connections.
+      password: gatehouse.mintIamToken,
+      passwordText: `"$(gatehouse rds generate-db-auth-token --hostname 127.0.0.1 --port ${gatehouse.iamPort} --username ${IAM_USER} --region ${gatehouse.region})"`,
+      sslmode: 'require',
+      // Persistent connections authenticate once: the token only matters per connection.
+      only: ['select-connect'],
+    },
   ];
   const facts = {
     postgresVersion: await serverVersion(cluster),
@@ -84,6 +99,7 @@ function setupLines(knobs, targets) {
       ? `pgbouncer: pool_mode=transaction, default_pool_size=${knobs.poolSize}, max_client_conn=200, auth_type=scram-sha-256, no TLS, logging in to PostgreSQL as \`${SUPERUSER}\` (port ${port('pgbouncer')}).`
       : 'pgbouncer: not installed, column skipped.',
     `Gatehouse: built dist/, started in the bench's own Node process; instance \`bench\` relays to the cluster without TLS; user \`${GATEHOUSE_USER}\` (SCRAM-SHA-256 password, SELECT on the pgbench tables) (port ${port('gatehouse')}). "Gatehouse + TLS" is the same listener with \`sslmode=require\`.`,
+    `Gatehouse + TLS, IAM token (\`-C\` only: on persistent connections it is the Gatehouse + TLS row): instance \`bench-iam\` on its own listener (port ${port('gatehouse-iam')}), the same backend database, IAM database authentication enabled; user \`${IAM_USER}\` created with \`--auth iam\` (rds_iam member, no password, SELECT on the pgbench tables); \`sslmode=require\` (tokens are refused without TLS). Before every pgbench run the bench mints a new token (\`generateAuthToken\`, the bootstrap admin access key, whose policy allows rds-db:connect) and passes it as PGPASSWORD; pgbench sends that token on every new connection, and the gateway verifies it in full each time (parse, SigV4 signature, key lookup in the store, rds-db:connect policy decision) before logging in to PostgreSQL with the user's backend secret.`,
     `Each workload: a ${knobs.warmupSeconds} s warm-up per target, then ${knobs.rounds} round(s) of ${knobs.seconds} s per target (\`-c ${knobs.clients} -j ${knobs.jobs}\`), the target order rotating each round. Tables show the median round (its tps and latency) and every round's tps.`,
   ];
 }
@@ -103,6 +119,11 @@ async function main() {
   // First, while nothing else of the bench runs: policy evaluation on one core (no I/O).
   const policy = await runPolicyBench({ seconds: Math.min(10, knobs.seconds) });
   console.log(`policy evaluation: ${policy.hot.perSecond} evaluations/s (50 policies x 10 statements)`);
+  log('IAM auth token verification on one core (its own process)');
+  const tokens = await runTokenVerifyProcess({ seconds: Math.min(5, knobs.seconds), rounds: knobs.rounds });
+  console.log(
+    `token verification: ${tokens.hot.perSecond} verifications/s (signing keys cached), ${tokens.cold.perSecond} with none cached`,
+  );
   const workDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
   // As root PostgreSQL and pgbouncer run as the postgres OS user, which must be able to enter this dir.
   await chmod(workDir, 0o711);
@@ -112,7 +133,7 @@ async function main() {
   const { targets, facts } = await startEverything(knobs, workDir);
   try {
     const { results, commands } = await measure(knobs, targets, WORKLOADS);
-    const machine = await describeMachine({ ...facts, loadBefore });
+    const machine = await describeMachine({ ...facts, loadBefore, loadAfter: loadAverageText() });
     const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const doc = renderDocument({
       date,
@@ -124,6 +145,7 @@ async function main() {
       results,
       setupLines: setupLines(knobs, targets),
       policy,
+      tokens,
     });
     await writeFile(knobs.output, doc);
     for (const w of WORKLOADS) console.log(`\n${w.title}\n\n${textTable(tableRows(w, targets, results))}`);

@@ -1,4 +1,4 @@
-// The demo content `gatehouse up` provisions once: database `app`, table `items`, instance `demo`, user `demo`.
+// The demo content `gatehouse up` provisions once: database `app`, table `items`, instance `demo`, users `demo`, `demo_iam`.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -7,6 +7,8 @@ import type { ControlPlane } from '../core/types.js';
 export const DEMO_INSTANCE = 'demo';
 export const DEMO_DATABASE = 'app';
 export const DEMO_USER = 'demo';
+/** Logs in with IAM auth tokens only (backend role in rds_iam, no password). */
+export const DEMO_IAM_USER = 'demo_iam';
 export const DEMO_TABLE = 'items';
 export const DEMO_PASSWORD_FILE = 'demo-password';
 
@@ -42,21 +44,60 @@ export async function ensureDemoTable(appUrl: string): Promise<void> {
   });
 }
 
-/** Register the demo instance, or point it at the current ports if `up` was started with other flags. */
+/** The endpoint aliases the demo instance should have: its own, with `localhost:<old port>` moved to the new port. */
+function demoAliases(current: readonly string[], oldPort: number | undefined, port: number): string[] {
+  const kept = current.filter((a) => a !== `localhost:${oldPort}` && a !== `localhost:${port}`);
+  return [...kept, `localhost:${port}`];
+}
+
+/**
+ * Register the demo instance with IAM database authentication on and the alias `localhost:<port>` (tokens must
+ * be signed for the listen address or an alias), or bring an existing one there: other ports after a restart
+ * with other flags, IAM turned on in a data dir from a version without it.
+ */
 export async function ensureDemoInstance(
   cp: ControlPlane,
   backendUrl: string,
-  listen: string,
+  host: string,
+  port: number,
 ): Promise<void> {
+  const listen = `${host}:${port}`;
   const existing = (await cp.describeInstances()).find((i) => i.DBInstanceIdentifier === DEMO_INSTANCE);
   if (!existing) {
-    await cp.createInstance({ identifier: DEMO_INSTANCE, engine: 'postgres', backendUrl, listen });
+    await cp.createInstance({
+      identifier: DEMO_INSTANCE,
+      engine: 'postgres',
+      backendUrl,
+      listen,
+      enableIamDatabaseAuthentication: true,
+      endpointAliases: demoAliases([], undefined, port),
+    });
     return;
   }
-  const current = `${existing.Endpoint.Address}:${existing.Endpoint.Port}`;
-  if (current !== listen || new URL(existing.BackendUrl).host !== new URL(backendUrl).host) {
-    await cp.modifyInstance({ identifier: DEMO_INSTANCE, backendUrl, listen });
+  const moved =
+    `${existing.Endpoint.Address}:${existing.Endpoint.Port}` !== listen ||
+    new URL(existing.BackendUrl).host !== new URL(backendUrl).host;
+  const aliases = demoAliases(existing.EndpointAliases, existing.Endpoint.Port, port);
+  const aliasesChanged = aliases.join(',') !== existing.EndpointAliases.join(',');
+  if (moved || aliasesChanged || !existing.IAMDatabaseAuthenticationEnabled) {
+    await cp.modifyInstance({
+      identifier: DEMO_INSTANCE,
+      ...(moved ? { backendUrl, listen } : {}),
+      ...(existing.IAMDatabaseAuthenticationEnabled ? {} : { enableIamDatabaseAuthentication: true }),
+      ...(aliasesChanged ? { endpointAliases: aliases } : {}),
+    });
   }
+}
+
+/** The IAM demo user (no password: it logs in with auth tokens), created once, with SELECT on the table. */
+export async function ensureDemoIamUser(cp: ControlPlane, appUrl: string): Promise<void> {
+  const users = await cp.listDbUsers(DEMO_INSTANCE);
+  if (!users.some((u) => u.Username === DEMO_IAM_USER)) {
+    await cp.createDbUser({ instance: DEMO_INSTANCE, username: DEMO_IAM_USER, auth: 'iam' });
+  }
+  await withClient(appUrl, (c) =>
+    c.query(`GRANT SELECT ON ${DEMO_TABLE} TO ${pg.escapeIdentifier(DEMO_IAM_USER)}`),
+  );
 }
 
 /** The demo user with a password kept in <data-dir>/demo-password (0600) so the printed command works. */

@@ -1,5 +1,5 @@
 // The "next steps" block `gatehouse up` prints: every command in it works when pasted.
-import { DEMO_DATABASE, DEMO_INSTANCE, DEMO_TABLE, DEMO_USER } from './demo.js';
+import { DEMO_DATABASE, DEMO_IAM_USER, DEMO_INSTANCE, DEMO_TABLE, DEMO_USER } from './demo.js';
 
 export interface NextStepsInput {
   readonly dataDir: string;
@@ -8,12 +8,31 @@ export interface NextStepsInput {
   readonly pgPort: number;
   readonly apiUrl: string;
   readonly caFile: string;
+  /** <data-dir>/credentials when it holds the admin key (profile default); without it no IAM lines are printed. */
+  readonly credentialsFile?: string;
+  /** The gateway's region, which tokens are signed for. */
+  readonly region: string;
   readonly passwordFile: string;
   readonly logFile: string;
 }
 
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+function iamLines(i: NextStepsInput, dd: string, credentialsFile: string): string[] {
+  const endpoint = `--hostname ${shellQuote(i.host)} --port ${i.pgPort} --username ${DEMO_IAM_USER}`;
+  const conninfo = `host=${i.host} port=${i.pgPort} dbname=${DEMO_DATABASE} user=${DEMO_IAM_USER} sslmode=verify-full sslrootcert=${i.caFile}`;
+  return [
+    'Connect with a 15-minute IAM auth token (as Amazon RDS does), signed with the admin key in the data directory:',
+    '',
+    `  PGPASSWORD="$(npx gatehouse${dd} rds generate-db-auth-token ${endpoint})" psql "${conninfo}" -c 'select * from ${DEMO_TABLE}'`,
+    '',
+    'The AWS CLI mints the same kind of token (use it in place of the npx command above):',
+    '',
+    `  AWS_SHARED_CREDENTIALS_FILE=${shellQuote(credentialsFile)} aws rds generate-db-auth-token ${endpoint} --region ${i.region}`,
+    '',
+  ];
 }
 
 export function nextSteps(i: NextStepsInput): string {
@@ -29,7 +48,8 @@ export function nextSteps(i: NextStepsInput): string {
     `  CA certificate        ${i.caFile}`,
     `  Log                   ${i.logFile}`,
     '',
-    'Connect as the demo user, password from the data directory, over verified TLS:',
+    ...(i.credentialsFile === undefined ? [] : iamLines(i, dd, i.credentialsFile)),
+    `${i.credentialsFile === undefined ? 'Connect' : 'Or connect'} as the password user ${DEMO_USER}, password from the data directory, over verified TLS:`,
     '',
     `  PGPASSWORD="$(cat ${shellQuote(i.passwordFile)})" psql "${conninfo}" -c 'select * from ${DEMO_TABLE}'`,
     '',

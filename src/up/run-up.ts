@@ -1,4 +1,4 @@
-// `gatehouse up`: embedded PostgreSQL, demo instance and user, CA, listeners and API, then "next steps".
+// `gatehouse up`: embedded PostgreSQL, demo instance and users, CA, listeners and API, then "next steps".
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -15,6 +15,7 @@ import {
   DEMO_DATABASE,
   DEMO_INSTANCE,
   ensureDatabase,
+  ensureDemoIamUser,
   ensureDemoInstance,
   ensureDemoTable,
   ensureDemoUser,
@@ -110,11 +111,13 @@ export async function runUp(options: RunUpOptions): Promise<RunningUp> {
       await ensureDemoInstance(
         gateway.controlPlane,
         urlFor(embedded.url, DEMO_DATABASE, '?sslmode=disable'),
-        `${options.host}:${pgPort}`,
+        options.host,
+        pgPort,
       );
       const failure = (await gateway.reconcile()).find((f) => f.instance === DEMO_INSTANCE);
       if (failure) throw failure.error;
       const passwordFile = await ensureDemoUser(gateway.controlPlane, dataDir, appUrl);
+      await ensureDemoIamUser(gateway.controlPlane, appUrl);
 
       const credentialsFile = join(dataDir, DATA_DIR_FILES.credentials);
       const key =
@@ -123,6 +126,7 @@ export async function runUp(options: RunUpOptions): Promise<RunningUp> {
           ? null
           : await adminKeyPair(gateway.store, gateway.box, gateway.account));
       if (key) writeCredentials(dataDir, 'default', key);
+      const hasCredentials = readCredentials(credentialsFile, 'default') !== null;
 
       options.out.write(
         nextSteps({
@@ -132,6 +136,8 @@ export async function runUp(options: RunUpOptions): Promise<RunningUp> {
           pgPort,
           apiUrl: gateway.apiUrl,
           caFile: join(dataDir, DATA_DIR_FILES.caPem),
+          ...(hasCredentials ? { credentialsFile } : {}),
+          region: gateway.account.region,
           passwordFile,
           logFile,
         }),

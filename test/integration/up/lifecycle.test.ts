@@ -1,8 +1,9 @@
-// `gatehouse up` as a new user meets it: first start, the printed psql line, CLI users, stop, wrong key, restart.
+// `gatehouse up` as a new user meets it: first start, the printed IAM and password psql lines, CLI users, stop, wrong key, restart.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../../support/require-binary.js';
@@ -23,17 +24,41 @@ import {
 } from '../../support/up-process.js';
 
 const psql = requireBinary('psql');
+const aws = requireBinary('aws');
+/** The repository root: users paste the printed `npx gatehouse …` lines there, so the built CLI answers. */
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const ALICE_PASSWORD = 'alice-first-Passw0rd';
 const ALICE_NEW_PASSWORD = 'alice-second-Passw0rd';
 
-/** Run a line printed by `up` exactly as a user pasting it into a shell would. */
-function shell(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Run a line printed by `up` exactly as a user pasting it into a shell in the repository would. */
+function shell(
+  line: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('bash', ['-c', line], { env: userEnv(), timeout: 20_000 }, (e, stdout, stderr) =>
+    execFile('bash', ['-c', line], { cwd: REPO, env: userEnv(env), timeout: 60_000 }, (e, stdout, stderr) =>
       resolve({ code: e ? Number((e as { code?: unknown }).code ?? -1) : 0, stdout, stderr }),
     );
   });
 }
+
+/** The printed command lines of the "Gatehouse is up." block (without indentation), in order. */
+function printedLines(u: UpProcess): { iam: string; aws: string; password: string; all: string[] } {
+  const all = u
+    .output()
+    .stdout.split('\n')
+    .filter((l) => l.startsWith('  ') && /^\s*(PGPASSWORD=|AWS_SHARED_CREDENTIALS_FILE=|npx )/.test(l))
+    .map((l) => l.trim());
+  const find = (re: RegExp) => all.find((l) => re.test(l)) ?? `(no line matching ${re})`;
+  return {
+    iam: find(/^PGPASSWORD="\$\(npx gatehouse .*rds generate-db-auth-token .*\bpsql /),
+    aws: find(/^AWS_SHARED_CREDENTIALS_FILE=\S+ aws rds generate-db-auth-token /),
+    password: find(/^PGPASSWORD="\$\(cat .*\bpsql /),
+    all,
+  };
+}
+
+const DEMO_ROWS = ['espresso', 'flat white', 'croissant'];
 
 function mode(file: string): string {
   return (statSync(file).mode & 0o777).toString(8);
@@ -84,17 +109,61 @@ describe('gatehouse up, from first start to restart', () => {
     if (dataDir) await removeDataDir(dataDir);
   });
 
+  it('the first way in printed is IAM login: the token line comes before the password line', () => {
+    const lines = printedLines(up as UpProcess);
+    expect(lines.all[0]).toBe(lines.iam);
+    expect(lines.all.indexOf(lines.password)).toBeGreaterThan(0);
+    expect(lines.iam).toBe(
+      `PGPASSWORD="$(npx gatehouse --data-dir ${dataDir} rds generate-db-auth-token --hostname 127.0.0.1 ` +
+        `--port ${ports.pg} --username demo_iam)" psql "host=127.0.0.1 port=${ports.pg} dbname=app ` +
+        `user=demo_iam sslmode=verify-full sslrootcert=${file('ca.pem')}" -c 'select * from items'`,
+    );
+    const region = JSON.parse(readFileSync(file('gateway.json'), 'utf8')).region as string;
+    expect(lines.aws).toBe(
+      `AWS_SHARED_CREDENTIALS_FILE=${file('credentials')} aws rds generate-db-auth-token ` +
+        `--hostname 127.0.0.1 --port ${ports.pg} --username demo_iam --region ${region}`,
+    );
+  });
+
   it.skipIf(psql === null)(
-    'the printed psql line, run verbatim, shows the three demo rows over verify-full TLS',
+    'the printed IAM line, run verbatim in the repository (npx gatehouse mints the token), shows the three demo rows',
     async () => {
-      const line = up?.psqlLine ?? '';
+      const result = await shell(printedLines(up as UpProcess).iam);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      for (const row of DEMO_ROWS) expect(result.stdout).toContain(row);
+      expect(result.stdout).toContain('(3 rows)');
+    },
+  );
+
+  it.skipIf(aws === null)(
+    'the printed AWS CLI line, run verbatim, mints a token demo_iam logs in with; a garbled one is refused',
+    async () => {
+      // Keep the machine's ~/.aws config out: only the printed credentials file may count.
+      const result = await shell(printedLines(up as UpProcess).aws, {
+        AWS_CONFIG_FILE: file('no-aws-config'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+      });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const token = result.stdout.trim();
+      expect(token.startsWith(`127.0.0.1:${ports.pg}/?Action=connect&DBUser=demo_iam&`)).toBe(true);
+      expect(await login('demo_iam', token)).toBe('ok');
+      expect(await login('demo_iam', token.replace(/X-Amz-Signature=./, 'X-Amz-Signature=x'))).toBe('28P01');
+    },
+  );
+
+  it.skipIf(psql === null)(
+    'the printed password psql line, run verbatim, shows the three demo rows over verify-full TLS',
+    async () => {
+      const line = printedLines(up as UpProcess).password;
       expect(line).toContain(`port=${ports.pg}`);
       expect(line).toContain(`sslmode=verify-full sslrootcert=${file('ca.pem')}`);
       expect(line).toContain(`$(cat ${file('demo-password')})`);
       const result = await shell(line);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
-      for (const row of ['espresso', 'flat white', 'croissant']) expect(result.stdout).toContain(row);
+      for (const row of DEMO_ROWS) expect(result.stdout).toContain(row);
       expect(result.stdout).toContain('(3 rows)');
     },
   );
@@ -130,28 +199,34 @@ describe('gatehouse up, from first start to restart', () => {
     expect(await login('alice', 'not-alice-password')).toBe('28P01');
   });
 
-  it('db list-users lists demo and alice as json, table and text', async () => {
+  it('db list-users lists demo, demo_iam (auth iam) and alice as json, table and text', async () => {
     const list = (output: string) =>
       runCli(dataDir, ['--output', output, 'db', 'list-users', '--db-instance-identifier', 'demo']);
     const json = await list('json');
     expect(json.code).toBe(0);
-    const names = (JSON.parse(json.stdout).DBUsers as Array<{ Username: string }>).map((u) => u.Username);
-    expect(names.sort()).toEqual(['alice', 'demo']);
+    const users = JSON.parse(json.stdout).DBUsers as Array<{ Username: string; Auth: string }>;
+    expect(users.map((u) => `${u.Username}:${u.Auth}`).sort()).toEqual([
+      'alice:password',
+      'demo:password',
+      'demo_iam:iam',
+    ]);
 
     const table = await list('table');
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('ListDBUsers');
     expect(table.stdout).toMatch(/\|\s+alice\s+\|/);
     expect(table.stdout).toMatch(/\|\s+demo\s+\|/);
+    expect(table.stdout).toMatch(/\|\s+demo_iam\s+\|/);
 
     const text = await list('text');
     expect(text.code).toBe(0);
     const rows = text.stdout.trim().split('\n');
-    expect(rows).toHaveLength(2);
-    for (const name of ['alice', 'demo']) expect(rows.some((r) => r.split('\t').includes(name))).toBe(true);
+    expect(rows).toHaveLength(3);
+    for (const name of ['alice', 'demo', 'demo_iam'])
+      expect(rows.some((r) => r.split('\t').includes(name))).toBe(true);
   });
 
-  it('rds describe-db-instances shows instance demo at the printed endpoint', async () => {
+  it('rds describe-db-instances shows instance demo at the printed endpoint, IAM auth on, alias localhost', async () => {
     const result = await runCli(dataDir, ['rds', 'describe-db-instances']);
     expect(result.code).toBe(0);
     const instances = JSON.parse(result.stdout).DBInstances as Array<Record<string, unknown>>;
@@ -160,6 +235,8 @@ describe('gatehouse up, from first start to restart', () => {
       DBInstanceIdentifier: 'demo',
       Engine: 'postgres',
       Endpoint: { Address: '127.0.0.1', Port: ports.pg },
+      IAMDatabaseAuthenticationEnabled: true,
+      EndpointAliases: [`localhost:${ports.pg}`],
     });
   });
 
@@ -199,7 +276,7 @@ describe('gatehouse up, from first start to restart', () => {
     expect(wrongKeyRun?.code).toBe(1);
   });
 
-  it('after a restart with the original key, alice, the admin credentials and the printed psql line still work', async () => {
+  it('after a restart with the original key, alice, the admin credentials and both printed psql lines still work', async () => {
     const credentials = readFileSync(file('credentials'), 'utf8');
     up = await startUp(dataDir, ports);
     expect(await login('alice', ALICE_PASSWORD)).toBe('ok');
@@ -208,9 +285,13 @@ describe('gatehouse up, from first start to restart', () => {
     expect(list.code).toBe(0);
     expect(readFileSync(file('credentials'), 'utf8')).toBe(credentials);
     if (psql !== null) {
-      const result = await shell(up.psqlLine);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toContain('(3 rows)');
+      const lines = printedLines(up);
+      for (const line of [lines.iam, lines.password]) {
+        const result = await shell(line);
+        expect(result.stderr, line).toBe('');
+        expect(result.code, line).toBe(0);
+        expect(result.stdout, line).toContain('(3 rows)');
+      }
     }
   });
 
@@ -229,6 +310,52 @@ describe('gatehouse up, from first start to restart', () => {
     expect(await login('alice', ALICE_NEW_PASSWORD)).toBe('ok');
     expect(await login('alice', ALICE_PASSWORD)).toBe('ok');
     expect(await login('alice', 'neither-password')).toBe('28P01');
+  });
+
+  it('restarted with another --pg-port on a demo instance with IAM off and no aliases (as from an older up), up turns IAM on and moves the alias', async () => {
+    const iamOff = await runCli(dataDir, [
+      ...['rds', 'modify-db-instance', '--db-instance-identifier', 'demo'],
+      ...['--no-enable-iam-database-authentication', '--endpoint-aliases', ''],
+    ]);
+    expect(iamOff.stderr).toBe('');
+    expect(JSON.parse(iamOff.stdout).DBInstance).toMatchObject({
+      IAMDatabaseAuthenticationEnabled: false,
+      EndpointAliases: [],
+    });
+    const stopped = await (up as UpProcess).stop('SIGTERM');
+    up = undefined;
+    expect(stopped.code).toBe(0);
+
+    const oldPg = ports.pg;
+    let newPg = await freeUpPorts().then((p) => p.pg);
+    while ([ports.api, ports.store, oldPg].includes(newPg)) newPg = (await freeUpPorts()).pg;
+    ports = { ...ports, pg: newPg };
+    up = await startUp(dataDir, ports);
+
+    const described = await runCli(dataDir, ['rds', 'describe-db-instances']);
+    expect(JSON.parse(described.stdout).DBInstances[0]).toMatchObject({
+      Endpoint: { Address: '127.0.0.1', Port: newPg },
+      IAMDatabaseAuthenticationEnabled: true,
+      EndpointAliases: [`localhost:${newPg}`],
+    });
+    const token = async (hostname: string, port: number) => {
+      const r = await runCli(dataDir, [
+        ...['rds', 'generate-db-auth-token', '--hostname', hostname],
+        ...['--port', String(port), '--username', 'demo_iam'],
+      ]);
+      expect(r.code).toBe(0);
+      return r.stdout.trim();
+    };
+    expect(await login('demo_iam', await token('localhost', newPg))).toBe('ok');
+    expect(await login('demo_iam', await token('localhost', oldPg))).toBe('28P01');
+    if (psql !== null) {
+      const line = printedLines(up).iam;
+      expect(line).toContain(`--port ${newPg} --username demo_iam)" psql "host=127.0.0.1 port=${newPg} `);
+      const result = await shell(line);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('(3 rows)');
+    }
   });
 
   it('SIGINT (Ctrl-C) stops up as cleanly as SIGTERM', async () => {
