@@ -75,7 +75,12 @@ export function createLoginDirectory(
           .open(first.backend_secret as Buffer, `db-user:${instance.identifier}:${user}`)
           .toString('utf8');
       if (first && first.auth === 'iam') {
-        return { kind: 'iam', backendSecret: openSecret(), why: 'created with --auth iam' };
+        // Created with --auth iam, or an adopted rds_iam member: the row does not say which.
+        return {
+          kind: 'iam',
+          backendSecret: openSecret(),
+          why: 'created with --auth iam or granted rds_iam',
+        };
       }
       const member = instance.iamAuth && (await iamMembers(instance)).has(user);
       if (!first) return member ? { kind: 'iam', backendSecret: null, why: 'member of rds_iam' } : null;

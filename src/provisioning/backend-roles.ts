@@ -125,15 +125,20 @@ export async function grantRdsIam(admin: AdminConnection, username: string): Pro
 }
 
 /**
- * LOGIN roles that are members of rds_iam, directly or through nested membership (pg_has_role MEMBER
- * follows the whole chain, whatever INHERIT says). Superusers are left out: pg_has_role counts them as
- * members of every role. Empty when rds_iam does not exist.
+ * LOGIN roles that are members of rds_iam, directly or through nested membership, whatever INHERIT says.
+ * From PostgreSQL 16 a grant may confer only ADMIN OPTION (`WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`: a role
+ * that may hand rds_iam out without holding it), which pg_has_role MEMBER counts; such a role is not an IAM
+ * user, so membership there means USAGE or SET. Superusers are left out: pg_has_role counts them as members of
+ * every role. Empty when rds_iam does not exist.
  */
 export async function listIamLoginRoles(admin: AdminConnection): Promise<Set<string>> {
   const res = await admin.query(
     `WITH iam AS (SELECT oid FROM pg_roles WHERE rolname = $1)
      SELECT r.rolname FROM pg_roles r, iam
-      WHERE r.rolcanlogin AND NOT r.rolsuper AND r.oid <> iam.oid AND pg_has_role(r.oid, iam.oid, 'MEMBER')`,
+      WHERE r.rolcanlogin AND NOT r.rolsuper AND r.oid <> iam.oid 
+        AND CASE WHEN current_setting('server_version_num')::int >= 160000
+                 THEN pg_has_role(r.oid, iam.oid, 'USAGE') OR pg_has_role(r.oid, iam.oid, 'SET')
+                 ELSE pg_has_role(r.oid, iam.oid, 'MEMBER') END`,
     [RDS_IAM_ROLE],
   );
   return new Set(res.rows.map((r: { rolname: string }) => r.rolname));

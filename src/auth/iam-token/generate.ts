@@ -1,6 +1,6 @@
 // Mints RDS-compatible IAM database auth tokens: a SigV4-presigned `GET host:port/?Action=connect&DBUser=…`
-// for service rds-db, valid 15 minutes, byte-for-byte what @aws-sdk/rds-signer and `aws rds
-// generate-db-auth-token` produce for the same inputs.
+// for service rds-db, valid 15 minutes, byte-for-byte what @aws-sdk/rds-signer produces for the same inputs (`aws rds
+// generate-db-auth-token` signs the same parameters, listing them in another order).
 import { formatUrl } from '@aws-sdk/core/util';
 import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';

@@ -38,7 +38,7 @@ export interface PgPasswordLogin {
 export interface PgIamLogin {
   readonly kind: 'iam';
   readonly backendSecret: string | null;
-  /** Why it is an IAM user, for messages: `created with --auth iam` or `member of rds_iam`. */
+  /** Why it is an IAM user, for messages: `member of rds_iam`, or `created with --auth iam or granted rds_iam`. */
   readonly why: string;
 }
 
