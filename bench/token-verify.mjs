@@ -80,9 +80,8 @@ const accessKeyId = (k) => `AKIABENCH${String(k).padStart(11, '0')}`;
  * access-key lookup answers from memory instead of one indexed store query per connection.
  */
 async function benchDeps() {
-  const { parsePolicyDocument, compilePolicy, evaluate } = await import('../dist/policy/index.js');
-  const { authorizePrincipal } = await import('../dist/iam/principal-authorize.js');
-  const { typedContext } = await import('../dist/wiring/context-values.js');
+  const { parsePolicyDocument, compilePolicy } = await import('../dist/policy/index.js');
+  const { connectDecision } = await import('../dist/wiring/iam.js');
   const records = new Map();
   const principals = new Map();
   for (let k = 0; k < KEY_COUNT; k++) {
@@ -121,13 +120,7 @@ async function benchDeps() {
       async authorizeConnect({ accessKeyId: id, resource, facts }) {
         const p = principals.get(id);
         if (!p) return { decision: 'noPrincipal', reason: `no principal owns ${id}` };
-        const d = authorizePrincipal(
-          p,
-          { action: 'rds-db:connect', resource, context: typedContext(facts) },
-          evaluate,
-        );
-        const matched = d.matched.map((m) => `${m.policy}${m.sid ? ` (${m.sid})` : ''}`).join(', ');
-        return { decision: d.decision, reason: matched ? `${d.reason}; matched ${matched}` : d.reason };
+        return connectDecision(p, resource, facts);
       },
       clock: { now: () => new Date() },
       region: REGION,

@@ -14,6 +14,8 @@ const KNOWN = new Set([
   'X-Amz-Signature',
   'X-Amz-Security-Token',
 ]);
+/** The signed parameters in SigV4 canonical order (byte order of the names; X-Amz-Signature is not signed). */
+const SIGNED_ORDER = [...KNOWN].filter((n) => n !== 'X-Amz-Signature').sort();
 const REQUIRED = [
   'Action',
   'DBUser',
@@ -84,7 +86,11 @@ function parseAmzDate(value: string): Date {
   return date;
 }
 
+/** Unreserved characters only: already canonical, nothing to decode (the common case, kept fast). */
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+
 function decodeStrict(raw: string, name: string): string {
+  if (UNRESERVED.test(raw)) return raw;
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw);
@@ -153,11 +159,11 @@ export function parseAuthToken(token: string): ParsedToken {
   const securityToken = raw.has('X-Amz-Security-Token') ? value('X-Amz-Security-Token') : undefined;
   if (securityToken === '') throw malformed('X-Amz-Security-Token is empty');
 
-  const canonicalQuery = [...raw.entries()]
-    .filter(([name]) => name !== 'X-Amz-Signature')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, v]) => `${name}=${v}`)
-    .join('&');
+  let canonicalQuery = '';
+  for (const name of SIGNED_ORDER) {
+    const v = raw.get(name);
+    if (v !== undefined) canonicalQuery += `${canonicalQuery === '' ? '' : '&'}${name}=${v}`;
+  }
   return {
     signedHost,
     canonicalQuery,

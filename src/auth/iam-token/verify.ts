@@ -1,6 +1,6 @@
 // Verifies an RDS IAM auth token on connect: the ordered checks of docs/iam-database-auth.md, each failure
 // its own GH_IAM_* code, ending with the rds-db:connect policy decision on the db-user ARN.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { GatehouseError } from '../../core/errors.js';
 import type { AccessKeyLookup, AccessKeyRecord } from '../../core/types.js';
@@ -83,27 +83,50 @@ function hmac(key: string | Buffer, data: string): Buffer {
  * Derived signing keys, per key id, day and region: they change daily, so a small map is enough to skip four
  * of the five HMACs on every connection after the first. Keyed with the secret too, so a changed secret misses.
  */
+/**
+ * A signing key prepared for HMAC-SHA256 (RFC 2104): the key (32 bytes, under the 64-byte block) XORed with
+ * ipad and opad once, so each signature is two one-shot SHA-256 calls instead of a new Hmac object — the
+ * construction object alone cost as much as the hashing.
+ */
+export interface PreparedKey {
+  readonly inner: Buffer;
+  readonly outer: Buffer;
+}
+
+function prepareKey(key: Buffer): PreparedKey {
+  const inner = Buffer.alloc(64, 0x36);
+  const outer = Buffer.alloc(64, 0x5c);
+  for (let i = 0; i < key.length; i++) {
+    inner[i] = (inner[i] as number) ^ (key[i] as number);
+    outer[i] = (outer[i] as number) ^ (key[i] as number);
+  }
+  return { inner, outer };
+}
+
+/** HMAC-SHA256(key, message) as lower-case hex, from a prepared key. */
+export function hmacHex(key: PreparedKey, message: string): string {
+  const innerHash = hash('sha256', Buffer.concat([key.inner, Buffer.from(message, 'utf8')]), 'buffer');
+  return hash('sha256', Buffer.concat([key.outer, innerHash]), 'hex');
+}
+
 class SigningKeyCache {
-  private readonly entries = new Map<string, { secret: string; key: Buffer }>();
+  private readonly entries = new Map<string, { secret: string; key: PreparedKey }>();
   constructor(private readonly max = 4096) {}
-  get(accessKeyId: string, secret: string, date: string, region: string): Buffer {
+  get(accessKeyId: string, secret: string, date: string, region: string): PreparedKey {
     const id = `${accessKeyId}/${date}/${region}`;
     const hit = this.entries.get(id);
     if (hit && hit.secret === secret) return hit.key;
-    const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), SERVICE), TERMINATOR);
+    const key = prepareKey(hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), SERVICE), TERMINATOR));
     if (this.entries.size >= this.max) this.entries.clear();
     this.entries.set(id, { secret, key });
     return key;
   }
 }
 
-function expectedSignature(t: ParsedToken, signingKey: Buffer): string {
+function expectedSignature(t: ParsedToken, signingKey: PreparedKey): string {
   const canonical = `GET\n/\n${t.canonicalQuery}\nhost:${t.signedHost}\n\nhost\n${EMPTY_SHA256}`;
-  const hash = createHash('sha256').update(canonical, 'utf8').digest('hex');
   const scope = `${t.scopeDate}/${t.region}/${SERVICE}/${TERMINATOR}`;
-  return createHmac('sha256', signingKey)
-    .update(`${ALGORITHM}\n${t.amzDate}\n${scope}\n${hash}`, 'utf8')
-    .digest('hex');
+  return hmacHex(signingKey, `${ALGORITHM}\n${t.amzDate}\n${scope}\n${hash('sha256', canonical, 'hex')}`);
 }
 
 function sameHex(given: string, expected: string): boolean {
@@ -112,8 +135,16 @@ function sameHex(given: string, expected: string): boolean {
 }
 
 /** ISO 8601 without milliseconds, as AWS sends date condition keys. */
+let lastIsoSecond = Number.NaN;
+let lastIso = '';
 export function isoSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Memo of the last second formatted: every connection within one second asks for the same string.
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastIsoSecond) {
+    lastIsoSecond = second;
+    lastIso = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return lastIso;
 }
 
 function seconds(ms: number): number {
