@@ -34,7 +34,7 @@ export interface UpProcess {
   readonly pid: number;
   /** The printed `Management API` URL. */
   readonly apiUrl: string;
-  /** The printed `PGPASSWORD="$(cat …)" psql "…" -c '…'` line, verbatim (without indentation). */
+  /** The first printed `PGPASSWORD=… psql "…" -c '…'` line, verbatim (without indentation): the IAM token one. */
   readonly psqlLine: string;
   /** Everything `up` printed so far. */
   output(): ProcessResult;
