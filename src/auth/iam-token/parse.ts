@@ -16,16 +16,8 @@ const KNOWN = new Set([
 ]);
 /** The signed parameters in SigV4 canonical order (byte order of the names; X-Amz-Signature is not signed). */
 const SIGNED_ORDER = [...KNOWN].filter((n) => n !== 'X-Amz-Signature').sort();
-const REQUIRED = [
-  'Action',
-  'DBUser',
-  'X-Amz-Algorithm',
-  'X-Amz-Credential',
-  'X-Amz-Date',
-  'X-Amz-Expires',
-  'X-Amz-SignedHeaders',
-  'X-Amz-Signature',
-] as const;
+/** Every parameter but the session token, which only temporary credentials carry. */
+const REQUIRED = [...KNOWN].filter((n) => n !== 'X-Amz-Security-Token');
 
 export interface ParsedToken {
   /** `host:port` exactly as signed (the SigV4 host header). */

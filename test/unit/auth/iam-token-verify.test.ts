@@ -611,25 +611,26 @@ describe('order of the checks when faults coexist', () => {
   });
 });
 
-describe('with the real policy evaluator', () => {
-  function withPolicy(h: Harness, document: object): void {
-    const parsed = parsePolicyDocument(JSON.stringify(document), 'identity');
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const policy = compilePolicy(parsed.policy, { name: 'db-connect', kind: 'identity' });
-    h.decide = (r) => {
-      const d = evaluate({
-        identity: [policy],
-        request: {
-          action: 'rds-db:connect',
-          resource: r.resource,
-          principal: { arn: r.principalArn, accountId: ACCOUNT },
-          context: typedContext(r.facts),
-        },
-      });
-      return { decision: d.decision, reason: d.reason };
-    };
-  }
+/** Decide rds-db:connect with the real evaluator over one identity policy. */
+function withPolicy(h: Harness, document: object): void {
+  const parsed = parsePolicyDocument(JSON.stringify(document), 'identity');
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const policy = compilePolicy(parsed.policy, { name: 'db-connect', kind: 'identity' });
+  h.decide = (r) => {
+    const d = evaluate({
+      identity: [policy],
+      request: {
+        action: 'rds-db:connect',
+        resource: r.resource,
+        principal: { arn: r.principalArn, accountId: ACCOUNT },
+        context: typedContext(r.facts),
+      },
+    });
+    return { decision: d.decision, reason: d.reason };
+  };
+}
 
+describe('with the real policy evaluator', () => {
   it('aws:SourceIp and aws:SecureTransport conditions and an explicit Deny reach the right codes', async () => {
     const h = harness();
     withPolicy(h, {
@@ -679,37 +680,20 @@ describe('with the real policy evaluator', () => {
 
 describe('aws:TokenIssueTime, as in AWS', () => {
   it('a Null condition on aws:TokenIssueTime denies long-term keys and lets temporary credentials through', async () => {
-    const parsed = parsePolicyDocument(
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Action: 'rds-db:connect', Resource: '*' },
-          {
-            Sid: 'OnlyTemporaryCredentials',
-            Effect: 'Deny',
-            Action: 'rds-db:connect',
-            Resource: '*',
-            Condition: { Null: { 'aws:TokenIssueTime': 'true' } },
-          },
-        ],
-      }),
-      'identity',
-    );
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const policy = compilePolicy(parsed.policy, { name: 'temporary-only', kind: 'identity' });
     const h = harness();
-    h.decide = (r) => {
-      const d = evaluate({
-        identity: [policy],
-        request: {
-          action: 'rds-db:connect',
-          resource: r.resource,
-          principal: { arn: r.principalArn, accountId: ACCOUNT },
-          context: typedContext(r.facts),
+    withPolicy(h, {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'rds-db:connect', Resource: '*' },
+        {
+          Sid: 'OnlyTemporaryCredentials',
+          Effect: 'Deny',
+          Action: 'rds-db:connect',
+          Resource: '*',
+          Condition: { Null: { 'aws:TokenIssueTime': 'true' } },
         },
-      });
-      return { decision: d.decision, reason: d.reason };
-    };
+      ],
+    });
     expect((await h.verify(session)).principalArn).toBe(SESSION_ARN);
     await expectRefused(
       h.verify(base),
