@@ -56,7 +56,13 @@ export function authorizePrincipal(
   evaluateFn: EvaluateFn,
   resource?: CompiledPolicy[],
 ): Decision {
-  const full: AuthzRequest = { ...request, principal: p.principal };
+  // Spelled out rather than spread: this runs on every connection and API call.
+  const full: AuthzRequest = {
+    action: request.action,
+    resource: request.resource,
+    context: request.context,
+    principal: p.principal,
+  };
   const main = evaluateFn({
     identity: p.identity,
     boundary: p.boundary,

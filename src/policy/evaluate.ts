@@ -9,6 +9,8 @@ import { PRINCIPAL_MATCH, type PrincipalMatch } from './principal.js';
 import { internRequest } from './request-key.js';
 import type { AuthzRequest, Decision, MatchedStatement } from './types.js';
 
+const NONE: MatchedStatement[] = [];
+
 export { type CompiledPolicy, type CompiledStatement, compilePolicy, type PolicyMeta } from './compile.js';
 
 export interface EvaluateInput {
@@ -97,10 +99,22 @@ function resourceAccount(scope: RequestScope): string {
   return b.segments >= 6 ? b.value.slice(b.start(4), b.end(4)) : '';
 }
 
+/** The last action lower-cased: requests mostly repeat one action (rds-db:connect), so this skips a copy. */
+let lastAction = '';
+let lastActionLower = '';
+
+function lowerAction(action: string): string {
+  if (action !== lastAction) {
+    lastAction = action;
+    lastActionLower = action.toLowerCase();
+  }
+  return lastActionLower;
+}
+
 export function evaluate(input: EvaluateInput): Decision {
   const { request } = input;
   const scope = new RequestScope(request);
-  const action = request.action.toLowerCase();
+  const action = lowerAction(request.action);
   const t = new Tally();
   const key = internRequest(action, request.resource);
   scan(input.identity, 'identity', action, key, scope, t);
@@ -125,8 +139,13 @@ export function evaluate(input: EvaluateInput): Decision {
     owner !== '' && principal !== undefined && principal.accountId !== '' && owner !== principal.accountId;
   // A role trust policy must itself allow the caller (AssumeRole is never granted by identity policies alone).
   const trust = input.resource?.some((p) => p.kind === 'trust') ?? false;
-  const direct = t.resourceDirect ?? [];
-  const resourceAllows = [...direct, ...(t.resourceAccount ?? [])];
+  const direct = t.resourceDirect ?? NONE;
+  const resourceAllows =
+    t.resourceAccount === null
+      ? direct
+      : t.resourceDirect === null
+        ? t.resourceAccount
+        : [...direct, ...t.resourceAccount];
   let allowed: MatchedStatement[];
   if (crossAccount) {
     if (!identity || resourceAllows.length === 0) {
@@ -135,7 +154,8 @@ export function evaluate(input: EvaluateInput): Decision {
     }
     allowed = [...identity, ...resourceAllows];
   } else if (identity && (!trust || resourceAllows.length > 0)) {
-    allowed = [...identity, ...resourceAllows];
+    // The tally's lists are this evaluation's own, so they can be returned (and extended) as they are.
+    allowed = resourceAllows.length === 0 ? identity : [...identity, ...resourceAllows];
   } else if (direct.length > 0) {
     allowed = direct;
   } else if (trust && identity) {
@@ -150,11 +170,29 @@ export function evaluate(input: EvaluateInput): Decision {
       return implicit(`${what} is allowed by ${labels(allowed)} but not by the permissions boundary`);
     allowed.push(...boundary);
   }
-  return {
-    decision: 'allowed',
-    matched: allowed,
-    reason: `${what} is allowed by ${labels(allowed)}`,
-  };
+  return allowedDecision(allowed, what);
+}
+
+/**
+ * An Allow, its explanation built only if read (refusals are explained; an allowed connection or API call
+ * rarely is). `reason` is a getter on the prototype: spread a decision and it is not copied, so callers that
+ * copy a decision name the fields (see principal-authorize.ts).
+ */
+class AllowedDecision implements Decision {
+  readonly decision = 'allowed' as const;
+  private text: string | undefined = undefined;
+  constructor(
+    readonly matched: MatchedStatement[],
+    private readonly what: string,
+  ) {}
+  get reason(): string {
+    this.text ??= `${this.what} is allowed by ${labels(this.matched)}`;
+    return this.text;
+  }
+}
+
+function allowedDecision(matched: MatchedStatement[], what: string): Decision {
+  return new AllowedDecision(matched, what);
 }
 
 function implicit(reason: string): Decision {

@@ -3,27 +3,36 @@
 // seen at least twice get an id: one-off resources (e.g. S3 object keys) would only fill memos and the GC.
 
 const LIMIT = 4096;
-/** Pair -> id (>= 0) once seen twice, or -1 after the first sighting. */
-const ids = new Map<string, number>();
+/** Action -> resource -> id (>= 0) once seen twice, or -1 after the first sighting. Nested, not a joined key:
+ * a resource string the caller reuses keeps its hash, so a lookup hashes nothing new. */
+const ids = new Map<string, Map<string, number>>();
+let size = 0;
 let nextId = 0;
 let epoch = 0;
 
 /** The id of an action/resource pair, or -1 when it is not (yet) worth memoising; see requestKeyEpoch(). */
 export function internRequest(actionLower: string, resource: string): number {
-  const key = `${actionLower}\u0000${resource}`;
-  const id = ids.get(key);
+  let byResource = ids.get(actionLower);
+  const id = byResource?.get(resource);
   if (id !== undefined && id >= 0) return id;
   // Bounded: past LIMIT distinct pairs start over, and the epoch tells policies to drop their slots.
-  if (ids.size >= LIMIT) {
+  if (size >= LIMIT) {
     ids.clear();
+    size = 0;
     nextId = 0;
     epoch++;
+    byResource = undefined;
   }
-  if (id === undefined) {
-    ids.set(key, -1);
+  if (byResource === undefined) {
+    byResource = new Map();
+    ids.set(actionLower, byResource);
+  }
+  if (!byResource.has(resource)) {
+    byResource.set(resource, -1);
+    size++;
     return -1;
   }
-  ids.set(key, nextId);
+  byResource.set(resource, nextId);
   return nextId++;
 }
 

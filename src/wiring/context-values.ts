@@ -12,14 +12,36 @@ const GLOBAL_KEY_TYPES: Record<string, ContextValue['type']> = {
   'aws:sourcearn': 'arn',
 };
 
+/** The same types by the spelling the gateway itself uses, so its own facts need no case folding. */
+const KEY_TYPES_AS_SPELLED: Record<string, ContextValue['type']> = {
+  'aws:SourceIp': 'ip',
+  'aws:CurrentTime': 'date',
+  'aws:TokenIssueTime': 'date',
+  'aws:EpochTime': 'number',
+  'aws:SecureTransport': 'boolean',
+  'aws:MultiFactorAuthPresent': 'boolean',
+  'aws:PrincipalArn': 'arn',
+  'aws:SourceArn': 'arn',
+};
+
+/** The evaluator type of a well-known key ('string' for any other; own properties only, so not "constructor"). */
+function keyType(key: string): ContextValue['type'] {
+  if (Object.hasOwn(KEY_TYPES_AS_SPELLED, key)) return KEY_TYPES_AS_SPELLED[key] as ContextValue['type'];
+  const lower = key.toLowerCase();
+  return Object.hasOwn(GLOBAL_KEY_TYPES, lower)
+    ? (GLOBAL_KEY_TYPES[lower] as ContextValue['type'])
+    : 'string';
+}
+
 /** Typed context from the API's string facts (types by well-known key, else string). */
 export function typedContext(
   facts: Readonly<Record<string, string | readonly string[]>>,
 ): Record<string, ContextValue> {
   const out: Record<string, ContextValue> = {};
-  for (const [key, value] of Object.entries(facts)) {
+  for (const key in facts) {
+    const value = facts[key] as string | readonly string[];
     out[key] = {
-      type: GLOBAL_KEY_TYPES[key.toLowerCase()] ?? 'string',
+      type: keyType(key),
       values: typeof value === 'string' ? [value] : [...value],
     };
   }

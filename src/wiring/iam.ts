@@ -135,8 +135,9 @@ export function connectDecision(
     { action: 'rds-db:connect', resource, context: typedContext(facts) },
     evaluate,
   );
-  // The explanation is for refusals (operator log); an allowed connection does not pay for it.
-  if (d.decision === 'allowed') return { decision: d.decision, reason: d.reason };
+  // The explanation is for refusals (operator log); an allowed connection does not pay for it (an allowed
+  // decision builds its reason only when read).
+  if (d.decision === 'allowed') return d;
   const matched = d.matched.map((m) => `${m.policy}${m.sid ? ` (${m.sid})` : ''}`).join(', ');
   return { decision: d.decision, reason: matched ? `${d.reason}; matched ${matched}` : d.reason };
 }

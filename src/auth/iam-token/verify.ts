@@ -80,10 +80,6 @@ function hmac(key: string | Buffer, data: string): Buffer {
 }
 
 /**
- * Derived signing keys, per key id, day and region: they change daily, so a small map is enough to skip four
- * of the five HMACs on every connection after the first. Keyed with the secret too, so a changed secret misses.
- */
-/**
  * A signing key prepared for HMAC-SHA256 (RFC 2104): the key (32 bytes, under the 64-byte block) XORed with
  * ipad and opad once, so each signature is two one-shot SHA-256 calls instead of a new Hmac object — the
  * construction object alone cost as much as the hashing.
@@ -103,23 +99,81 @@ function prepareKey(key: Buffer): PreparedKey {
   return { inner, outer };
 }
 
+/**
+ * Scratch space for hashing without allocating: the pad block followed by the message. Safe to share because
+ * the hashing is synchronous (nothing else runs between filling a buffer and hashing it). Hex output is used
+ * throughout: Node's one-shot hash returns a hex string markedly faster than a new Buffer.
+ */
+const INNER = Buffer.alloc(64 + 1024);
+const OUTER = Buffer.alloc(64 + 32);
+
 /** HMAC-SHA256(key, message) as lower-case hex, from a prepared key. */
 export function hmacHex(key: PreparedKey, message: string): string {
-  const innerHash = hash('sha256', Buffer.concat([key.inner, Buffer.from(message, 'utf8')]), 'buffer');
-  return hash('sha256', Buffer.concat([key.outer, innerHash]), 'hex');
+  let inner: string;
+  // At most three UTF-8 bytes per UTF-16 unit, so a message this short always fits.
+  if (message.length * 3 <= INNER.length - 64) {
+    INNER.set(key.inner, 0);
+    const n = INNER.write(message, 64, 'utf8');
+    inner = hash('sha256', INNER.subarray(0, 64 + n), 'hex');
+  } else {
+    inner = hash('sha256', Buffer.concat([key.inner, Buffer.from(message, 'utf8')]), 'hex');
+  }
+  OUTER.set(key.outer, 0);
+  OUTER.write(inner, 64, 'hex');
+  return hash('sha256', OUTER, 'hex');
 }
 
+/**
+ * The derived signing key of each access key for the day and region it last signed with: keys change daily,
+ * so one entry per key skips four of the five HMACs on every connection after the first. The secret is part of
+ * the match, so a changed secret misses. (Around midnight UTC, tokens of both days may alternate for up to
+ * 15 minutes; each switch re-derives, which costs what a first connection does.)
+ */
 class SigningKeyCache {
-  private readonly entries = new Map<string, { secret: string; key: PreparedKey }>();
+  private readonly entries = new Map<
+    string,
+    { readonly secret: string; readonly date: string; readonly region: string; readonly key: PreparedKey }
+  >();
   constructor(private readonly max = 4096) {}
   get(accessKeyId: string, secret: string, date: string, region: string): PreparedKey {
-    const id = `${accessKeyId}/${date}/${region}`;
-    const hit = this.entries.get(id);
-    if (hit && hit.secret === secret) return hit.key;
+    const hit = this.entries.get(accessKeyId);
+    if (hit && hit.secret === secret && hit.date === date && hit.region === region) return hit.key;
     const key = prepareKey(hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), SERVICE), TERMINATOR));
     if (this.entries.size >= this.max) this.entries.clear();
-    this.entries.set(id, { secret, key });
+    this.entries.set(accessKeyId, { secret, date, region, key });
     return key;
+  }
+}
+
+/**
+ * The db-user ARNs this verifier has built, per DBI resource id and user: the same string object each time, so
+ * the policy evaluator's per-request memo finds it by its cached hash instead of hashing a new string.
+ */
+class ResourceArns {
+  private readonly byInstance = new Map<string, Map<string, string>>();
+  private size = 0;
+  constructor(
+    private readonly region: string,
+    private readonly accountId: string,
+    private readonly max = 16384,
+  ) {}
+  arn(dbiResourceId: string, user: string): string {
+    let users = this.byInstance.get(dbiResourceId);
+    const hit = users?.get(user);
+    if (hit !== undefined) return hit;
+    if (this.size >= this.max) {
+      this.byInstance.clear();
+      this.size = 0;
+      users = undefined;
+    }
+    if (users === undefined) {
+      users = new Map();
+      this.byInstance.set(dbiResourceId, users);
+    }
+    const arn = dbUserArn(this.region, this.accountId, dbiResourceId, user);
+    users.set(user, arn);
+    this.size++;
+    return arn;
   }
 }
 
@@ -129,9 +183,17 @@ function expectedSignature(t: ParsedToken, signingKey: PreparedKey): string {
   return hmacHex(signingKey, `${ALGORITHM}\n${t.amzDate}\n${scope}\n${hash('sha256', canonical, 'hex')}`);
 }
 
+/** Two 64-digit hex strings side by side, compared by timingSafeEqual through fixed views (no allocation). */
+const COMPARE = Buffer.alloc(128);
+const GIVEN = COMPARE.subarray(0, 64);
+const EXPECTED = COMPARE.subarray(64, 128);
+
 function sameHex(given: string, expected: string): boolean {
-  // Both are 64 lower-case hex digits here (the parser insists), so lengths match.
-  return timingSafeEqual(Buffer.from(given, 'latin1'), Buffer.from(expected, 'latin1'));
+  // Both are 64 lower-case hex digits here (the parser insists, and SHA-256 hex is 64), so each fills its view.
+  if (given.length !== 64 || expected.length !== 64) return false;
+  GIVEN.write(given, 0, 'latin1');
+  EXPECTED.write(expected, 0, 'latin1');
+  return timingSafeEqual(GIVEN, EXPECTED);
 }
 
 /** ISO 8601 without milliseconds, as AWS sends date condition keys. */
@@ -151,8 +213,17 @@ function seconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
-function normaliseHost(hostPort: string): string {
-  return hostPort.toLowerCase();
+/** Host names compare case-insensitively (DNS); the usual exact spelling is tried before lower-casing. */
+function signedForEndpoint(signedHost: string, endpoints: readonly string[]): boolean {
+  for (const e of endpoints) if (e === signedHost) return true;
+  const lower = signedHost.toLowerCase();
+  for (const e of endpoints) if (e.toLowerCase() === lower) return true;
+  return false;
+}
+
+/** aws:SourceIp as AWS reports it: an IPv4 client seen through a dual-stack socket (::ffff:a.b.c.d) is IPv4. */
+function sourceIpOf(address: string): string {
+  return address.startsWith('::ffff:') ? address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') : address;
 }
 
 export interface TokenVerifier {
@@ -160,13 +231,21 @@ export interface TokenVerifier {
   verify(check: TokenCheck): Promise<VerifiedToken>;
 }
 
+interface VerifierCaches {
+  readonly signingKeys: SigningKeyCache;
+  readonly resources: ResourceArns;
+}
+
 export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
-  const signingKeys = new SigningKeyCache();
+  const caches: VerifierCaches = {
+    signingKeys: new SigningKeyCache(),
+    resources: new ResourceArns(deps.region, deps.accountId),
+  };
   return {
     async verify(check) {
       const facts: TokenAuditFacts = {};
       try {
-        return await verifyOrdered(check, deps, signingKeys, facts);
+        return await verifyOrdered(check, deps, caches, facts);
       } catch (e) {
         if (e instanceof GatehouseError) e.audit = { ...facts };
         throw e;
@@ -178,7 +257,7 @@ export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
 async function verifyOrdered(
   check: TokenCheck,
   deps: TokenVerifierDeps,
-  signingKeys: SigningKeyCache,
+  { signingKeys, resources }: VerifierCaches,
   facts: TokenAuditFacts,
 ): Promise<VerifiedToken> {
   // 1. Syntax (the engine has already applied the size cap).
@@ -250,8 +329,7 @@ async function verifyOrdered(
     });
   }
   // 7. The signed host is this endpoint (or an alias): a token minted for another database is no good here.
-  const signedHost = normaliseHost(t.signedHost);
-  if (!check.endpoints.some((e) => normaliseHost(e) === signedHost)) {
+  if (!signedForEndpoint(t.signedHost, check.endpoints)) {
     throw new GatehouseError('GH_IAM_TOKEN_WRONG_HOST', {
       signedHost: t.signedHost,
       endpoint: check.endpoints[0] ?? '(none)',
@@ -272,20 +350,21 @@ async function verifyOrdered(
   // 9-10. The key is usable: active (long-term), or a live session whose token came with it (temporary).
   checkKey(key, t, now);
   // 11. The policy decision.
-  const resource = dbUserArn(deps.region, deps.accountId, check.dbiResourceId, check.user);
+  const resource = resources.arn(check.dbiResourceId, check.user);
+  const context: Record<string, string> = {
+    'aws:SourceIp': sourceIpOf(check.sourceIp),
+    'aws:SecureTransport': check.secureTransport ? 'true' : 'false',
+    'aws:CurrentTime': isoSeconds(now),
+    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+  };
+  // Present only for temporary credentials, as in AWS: `"Null": {"aws:TokenIssueTime": "true"}` is how a
+  // policy tells long-term keys apart, so a long-term key must not get one (not even the signing time).
+  if (key.issuedAt !== undefined) context['aws:TokenIssueTime'] = isoSeconds(key.issuedAt);
   const decision = await deps.authorizeConnect({
     accessKeyId: key.accessKeyId,
     principalArn: key.principalArn,
     resource,
-    facts: {
-      'aws:SourceIp': check.sourceIp.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
-      'aws:SecureTransport': String(check.secureTransport),
-      'aws:CurrentTime': isoSeconds(now),
-      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-      // Present only for temporary credentials, as in AWS: `"Null": {"aws:TokenIssueTime": "true"}` is how a
-      // policy tells long-term keys apart, so a long-term key must not get one (not even the signing time).
-      ...(key.issuedAt !== undefined ? { 'aws:TokenIssueTime': isoSeconds(key.issuedAt) } : {}),
-    },
+    facts: context,
   });
   if (decision.decision === 'noPrincipal') {
     throw new GatehouseError('GH_IAM_TOKEN_PRINCIPAL_GONE', { accessKeyId: key.accessKeyId });

@@ -11,19 +11,31 @@ interface Cidr {
   prefix: number;
 }
 
-const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HEXTET = /^[0-9a-fA-F]{1,4}$/;
 
+/** Dotted-quad IPv4 (1-3 decimal digits per octet, each at most 255) as a 32-bit number, or null. */
 function parseV4(text: string): number | null {
-  const m = V4.exec(text);
-  if (!m) return null;
   let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255) return null;
-    n = n * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (++digits > 3) return null;
+      octet = octet * 10 + (c - 0x30);
+    } else if (c === 0x2e && digits > 0 && dots < 3) {
+      if (octet > 255) return null;
+      n = n * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return null;
+    }
   }
-  return n;
+  if (dots !== 3 || digits === 0 || octet > 255) return null;
+  return n * 256 + octet;
 }
 
 function hextets(part: string): number[] | null {
