@@ -129,9 +129,18 @@ async function benchDeps() {
   };
 }
 
-/** 1,000 checks: 10 access keys x 100 database users, each token minted by the project's own generator. */
+/**
+ * 1,000 checks: 10 access keys x 100 database users, each token minted by the project's own generator and then
+ * put through a PostgreSQL PasswordMessage and read back as the gateway reads it (a flat string decoded from
+ * the socket's buffer, not the generator's sliced string).
+ */
 async function benchChecks(records) {
   const { generateAuthToken } = await import('../dist/index.js');
+  const { createPasswordMessage, parsePasswordMessage } = await import(
+    '../dist/protocol/postgres/authentication.js'
+  );
+  // The message minus its type byte and length: the body the engine hands to parsePasswordMessage.
+  const offTheWire = (token) => parsePasswordMessage(createPasswordMessage(token).subarray(5));
   const checks = [];
   const signedAt = new Date();
   for (let u = 0; u < USERS_PER_KEY; u++) {
@@ -148,7 +157,7 @@ async function benchChecks(records) {
         signingDate: new Date(signedAt.getTime() - ((u * KEY_COUNT + k) % 60) * 1000),
       });
       checks.push({
-        token,
+        token: offTheWire(token),
         user,
         endpoints: [`${HOSTNAME}:${PORT}`, `orders-ro.db.internal.example.com:${PORT}`],
         dbiResourceId: DBI,

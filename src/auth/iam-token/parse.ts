@@ -213,10 +213,29 @@ function decodeStrict(s: string, start: number, end: number, name: string): stri
 }
 
 /**
- * X-Amz-Credential split at its "/" separators and decoded. When the value is plain canonical a "/" can only
- * come from a %2F escape (and a "%2F" found there is always an escape), so the parts are found in place.
+ * X-Amz-Credential split at its "/" separators and decoded. The usual value (unreserved characters, and %2F
+ * between the parts) is split in one pass without decoding; any other escape takes the general path: when the
+ * value is plain canonical a "/" can only come from a %2F escape (and a "%2F" found there is always an escape),
+ * so the parts are still found in place; otherwise the whole value is decoded (or refused) first.
  */
 function credentialParts(s: string, start: number, end: number): string[] {
+  const parts: string[] = [];
+  let from = start;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (isUnreserved(c)) continue;
+    if (c !== 0x25 || s.charCodeAt(i + 1) !== 0x32 || s.charCodeAt(i + 2) !== 0x46 || i + 2 >= end) {
+      return credentialPartsGeneral(s, start, end);
+    }
+    parts.push(s.slice(from, i));
+    i += 2;
+    from = i + 1;
+  }
+  parts.push(s.slice(from, end));
+  return parts;
+}
+
+function credentialPartsGeneral(s: string, start: number, end: number): string[] {
   if (!isPlainCanonical(s, start, end)) {
     return decodeGeneral(s.slice(start, end), 'X-Amz-Credential').split('/');
   }
@@ -259,27 +278,52 @@ function quotePair(pair: string, index: number): string {
   return KNOWN.some((name) => name.startsWith(pair)) ? `"${pair}"` : `query item ${index + 1}`;
 }
 
-/** Parse without judging (beyond shape); `verifyAuthToken` applies the ordered checks. */
-export function parseAuthToken(token: string): ParsedToken {
-  if (token.length === 0) throw malformed('the password is empty');
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(token)) {
-    throw malformed('it starts with a URL scheme; a token is HOST:PORT/?Action=connect&… with no scheme');
+/**
+ * The layout signers produce (every item once, in canonical order, the session token optional), checked by one
+ * sticky regular expression: then names need no confirming one by one.
+ */
+const SORTED_LAYOUT = {
+  pattern: new RegExp(
+    `${KNOWN.map((name, i) =>
+      name === 'X-Amz-Security-Token' ? `(?:&${name}=[^&]*)?` : `${i === 0 ? '' : '&'}${name}=[^&]*`,
+    ).join('')}$`,
+    'y',
+  ),
+  test(token: string, at: number): boolean {
+    this.pattern.lastIndex = at;
+    return this.pattern.test(token);
+  },
+};
+
+/** Notes where each value lies in a token whose query has the sorted layout; returns true (it is sorted). */
+function locateSorted(token: string, q: number): boolean {
+  let start = q;
+  for (let slot = 0; slot < KNOWN.length; slot++) {
+    const name = KNOWN[slot] as string;
+    if (slot === SECURITY_TOKEN && token.charCodeAt(start + 7) !== 0x65 /* the e of X-Amz-Security-Token */) {
+      VALUE_START[slot] = -1;
+      VALUE_END[slot] = -1;
+      continue;
+    }
+    const eq = start + name.length;
+    let end = token.indexOf('&', eq);
+    if (end < 0) end = token.length;
+    VALUE_START[slot] = eq + 1;
+    VALUE_END[slot] = end;
+    start = end + 1;
   }
-  const slash = token.indexOf('/');
-  if (slash < 0) throw malformed('expected HOST:PORT/?Action=connect&DBUser=…');
-  const signedHost = token.slice(0, slash);
-  if (!HOST_PORT.test(signedHost) || Number(signedHost.slice(signedHost.lastIndexOf(':') + 1)) > 65535) {
-    throw malformed(`"${signedHost.slice(0, 80)}" is not HOST:PORT`);
-  }
-  if (token[slash + 1] !== '?') throw malformed('the path must be "/" followed by the query (HOST:PORT/?…)');
-  const q = slash + 2;
-  // One pass over the NAME=VALUE items, noting where each value lies. `sorted`: the items came in canonical
-  // order, so the canonical query is the query without its signature item (signers sort; the AWS SDKs do).
+  return true;
+}
+
+/**
+ * Notes where each value lies, for any order of the items, refusing unknown, repeated and missing parameters
+ * and items that are not NAME=VALUE; returns whether the items came in canonical order.
+ */
+function locateAny(token: string, q: number): boolean {
   VALUE_START.fill(-1);
   VALUE_END.fill(-1);
   let sorted = true;
   let previous = -1;
-  let signatureAt = -1;
   for (let start = q, index = 0; start <= token.length; index++) {
     let end = token.indexOf('&', start);
     if (end < 0) end = token.length;
@@ -294,11 +338,31 @@ export function parseAuthToken(token: string): ParsedToken {
     VALUE_END[slot] = end;
     if (slot < previous) sorted = false;
     previous = slot;
-    if (slot === SIGNATURE) signatureAt = start;
     start = end + 1;
   }
-  for (const name of REQUIRED)
+  for (const name of REQUIRED) {
     if (VALUE_START[slotOf(name)] === -1) throw malformed(`parameter ${name} is missing`);
+  }
+  return sorted;
+}
+
+/** Parse without judging (beyond shape); `verifyAuthToken` applies the ordered checks. */
+export function parseAuthToken(token: string): ParsedToken {
+  if (token.length === 0) throw malformed('the password is empty');
+  const slash = token.indexOf('/');
+  if (slash < 0) throw malformed('expected HOST:PORT/?Action=connect&DBUser=…');
+  const signedHost = token.slice(0, slash);
+  if (!HOST_PORT.test(signedHost) || Number(signedHost.slice(signedHost.lastIndexOf(':') + 1)) > 65535) {
+    // Checked only here: "scheme://…" always has its first "/" right after "scheme:", which is no HOST:PORT.
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(token)) {
+      throw malformed('it starts with a URL scheme; a token is HOST:PORT/?Action=connect&… with no scheme');
+    }
+    throw malformed(`"${signedHost.slice(0, 80)}" is not HOST:PORT`);
+  }
+  if (token[slash + 1] !== '?') throw malformed('the path must be "/" followed by the query (HOST:PORT/?…)');
+  const q = slash + 2;
+  const sorted = SORTED_LAYOUT.test(token, q) ? locateSorted(token, q) : locateAny(token, q);
+  const signatureAt = (VALUE_START[SIGNATURE] as number) - (KNOWN[SIGNATURE] as string).length - 1;
   const value = (slot: number): string =>
     decodeStrict(token, VALUE_START[slot] as number, VALUE_END[slot] as number, KNOWN[slot] as string);
 

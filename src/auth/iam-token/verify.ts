@@ -242,15 +242,7 @@ export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
     resources: new ResourceArns(deps.region, deps.accountId),
   };
   return {
-    async verify(check) {
-      const facts: TokenAuditFacts = {};
-      try {
-        return await verifyOrdered(check, deps, caches, facts);
-      } catch (e) {
-        if (e instanceof GatehouseError) e.audit = { ...facts };
-        throw e;
-      }
-    },
+    verify: (check) => verifyOrdered(check, deps, caches),
   };
 }
 
@@ -258,141 +250,147 @@ async function verifyOrdered(
   check: TokenCheck,
   deps: TokenVerifierDeps,
   { signingKeys, resources }: VerifierCaches,
-  facts: TokenAuditFacts,
 ): Promise<VerifiedToken> {
-  // 1. Syntax (the engine has already applied the size cap).
-  const t = parseAuthToken(check.token);
-  facts.accessKeyId = t.accessKeyId;
-  facts.signaturePrefix = t.signature.slice(0, 8);
-  // 2. Action.
-  if (t.action !== 'connect') {
-    throw new GatehouseError('GH_IAM_TOKEN_WRONG_ACTION', { action: t.action.slice(0, 40) });
-  }
-  // 3. DBUser, exactly (PostgreSQL role names are case-sensitive once quoted, and RDS compares exactly).
-  if (t.dbUser !== check.user) {
-    throw new GatehouseError('GH_IAM_TOKEN_USER_MISMATCH', {
-      tokenUser: t.dbUser.slice(0, 63),
-      user: check.user,
+  // What is known so far, for the audit event of a refusal (one async function: no wrapper promise per call).
+  const facts: TokenAuditFacts = {};
+  try {
+    // 1. Syntax (the engine has already applied the size cap).
+    const t = parseAuthToken(check.token);
+    facts.accessKeyId = t.accessKeyId;
+    facts.signaturePrefix = t.signature.slice(0, 8);
+    // 2. Action.
+    if (t.action !== 'connect') {
+      throw new GatehouseError('GH_IAM_TOKEN_WRONG_ACTION', { action: t.action.slice(0, 40) });
+    }
+    // 3. DBUser, exactly (PostgreSQL role names are case-sensitive once quoted, and RDS compares exactly).
+    if (t.dbUser !== check.user) {
+      throw new GatehouseError('GH_IAM_TOKEN_USER_MISMATCH', {
+        tokenUser: t.dbUser.slice(0, 63),
+        user: check.user,
+      });
+    }
+    // 4. Algorithm and credential scope.
+    if (t.algorithm !== ALGORITHM) {
+      throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
+        reason: `X-Amz-Algorithm is "${t.algorithm.slice(0, 40)}", expected ${ALGORITHM}`,
+      });
+    }
+    if (t.service !== SERVICE) {
+      throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
+        reason: `the credential scope names service "${t.service.slice(0, 40)}", expected ${SERVICE}`,
+      });
+    }
+    if (t.terminator !== TERMINATOR) {
+      throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
+        reason: `the credential scope must end in ${TERMINATOR}`,
+      });
+    }
+    if (t.scopeDate !== t.amzDate.slice(0, 8)) {
+      throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
+        reason: `the credential scope date ${t.scopeDate.slice(0, 16)} differs from X-Amz-Date ${t.amzDate}`,
+      });
+    }
+    if (t.signedHeaders !== 'host') {
+      throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
+        reason: `X-Amz-SignedHeaders is "${t.signedHeaders.slice(0, 60)}"; auth tokens sign exactly "host"`,
+      });
+    }
+    if (t.region !== deps.region) {
+      throw new GatehouseError('GH_IAM_TOKEN_WRONG_REGION', {
+        actual: t.region.slice(0, 40),
+        expected: deps.region,
+      });
+    }
+    // 5-6. Time: not dated in the future, a lifetime of at most 900 s, and not past it.
+    const now = deps.clock.now();
+    const signed = t.signedAt.getTime();
+    if (signed - now.getTime() > MAX_FUTURE_SKEW_MS) {
+      throw new GatehouseError('GH_IAM_TOKEN_NOT_YET_VALID', {
+        seconds: seconds(signed - now.getTime()),
+        signedAt: t.signedAt.toISOString(),
+        serverTime: now.toISOString(),
+      });
+    }
+    if (t.expiresSeconds > AUTH_TOKEN_LIFETIME_SECONDS) {
+      throw new GatehouseError('GH_IAM_TOKEN_EXPIRY_TOO_LONG', { expires: t.expiresSeconds });
+    }
+    const expiresAt = signed + t.expiresSeconds * 1000;
+    if (now.getTime() >= expiresAt) {
+      throw new GatehouseError('GH_IAM_TOKEN_EXPIRED', {
+        seconds: Math.floor((now.getTime() - expiresAt) / 1000),
+        signedAt: t.signedAt.toISOString(),
+        expires: t.expiresSeconds,
+      });
+    }
+    // 7. The signed host is this endpoint (or an alias): a token minted for another database is no good here.
+    if (!signedForEndpoint(t.signedHost, check.endpoints)) {
+      throw new GatehouseError('GH_IAM_TOKEN_WRONG_HOST', {
+        signedHost: t.signedHost,
+        endpoint: check.endpoints[0] ?? '(none)',
+      });
+    }
+    // 8. The signature, recomputed with the key's secret and compared in constant time.
+    const key = await deps.keys.findAccessKey(t.accessKeyId);
+    if (!key) throw new GatehouseError('GH_IAM_TOKEN_UNKNOWN_KEY', { accessKeyId: t.accessKeyId });
+    facts.principalArn = key.principalArn;
+    const signingKey = signingKeys.get(key.accessKeyId, key.secretAccessKey, t.scopeDate, t.region);
+    if (!sameHex(t.signature, expectedSignature(t, signingKey))) {
+      throw new GatehouseError(
+        'GH_IAM_TOKEN_SIGNATURE_MISMATCH',
+        { accessKeyId: t.accessKeyId, signaturePrefix: facts.signaturePrefix },
+        { detail: `principal ${key.principalArn}` },
+      );
+    }
+    // 9-10. The key is usable: active (long-term), or a live session whose token came with it (temporary).
+    checkKey(key, t, now);
+    // 11. The policy decision.
+    const resource = resources.arn(check.dbiResourceId, check.user);
+    const context: Record<string, string> = {
+      'aws:SourceIp': sourceIpOf(check.sourceIp),
+      'aws:SecureTransport': check.secureTransport ? 'true' : 'false',
+      'aws:CurrentTime': isoSeconds(now),
+      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+    };
+    // Present only for temporary credentials, as in AWS: `"Null": {"aws:TokenIssueTime": "true"}` is how a
+    // policy tells long-term keys apart, so a long-term key must not get one (not even the signing time).
+    if (key.issuedAt !== undefined) context['aws:TokenIssueTime'] = isoSeconds(key.issuedAt);
+    const decision = await deps.authorizeConnect({
+      accessKeyId: key.accessKeyId,
+      principalArn: key.principalArn,
+      resource,
+      facts: context,
     });
+    if (decision.decision === 'noPrincipal') {
+      throw new GatehouseError('GH_IAM_TOKEN_PRINCIPAL_GONE', { accessKeyId: key.accessKeyId });
+    }
+    if (decision.decision === 'explicitDeny') {
+      throw new GatehouseError(
+        'GH_IAM_CONNECT_EXPLICIT_DENY',
+        { principal: key.principalArn, resource, policyType: 'an identity-based policy' },
+        { detail: decision.reason },
+      );
+    }
+    if (decision.decision !== 'allowed') {
+      throw new GatehouseError(
+        'GH_IAM_CONNECT_DENIED',
+        { principal: key.principalArn, resource },
+        { detail: decision.reason },
+      );
+    }
+    deps.keys.recordUse?.(key.accessKeyId, SERVICE, now);
+    return {
+      accessKeyId: key.accessKeyId,
+      principalArn: key.principalArn,
+      ...(key.userId !== undefined ? { userId: key.userId } : {}),
+      signaturePrefix: t.signature.slice(0, 8),
+      resource,
+      signedAt: t.signedAt,
+      expiresAt: new Date(expiresAt),
+    };
+  } catch (e) {
+    if (e instanceof GatehouseError) e.audit = { ...facts };
+    throw e;
   }
-  // 4. Algorithm and credential scope.
-  if (t.algorithm !== ALGORITHM) {
-    throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
-      reason: `X-Amz-Algorithm is "${t.algorithm.slice(0, 40)}", expected ${ALGORITHM}`,
-    });
-  }
-  if (t.service !== SERVICE) {
-    throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
-      reason: `the credential scope names service "${t.service.slice(0, 40)}", expected ${SERVICE}`,
-    });
-  }
-  if (t.terminator !== TERMINATOR) {
-    throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
-      reason: `the credential scope must end in ${TERMINATOR}`,
-    });
-  }
-  if (t.scopeDate !== t.amzDate.slice(0, 8)) {
-    throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
-      reason: `the credential scope date ${t.scopeDate.slice(0, 16)} differs from X-Amz-Date ${t.amzDate}`,
-    });
-  }
-  if (t.signedHeaders !== 'host') {
-    throw new GatehouseError('GH_IAM_TOKEN_BAD_SCOPE', {
-      reason: `X-Amz-SignedHeaders is "${t.signedHeaders.slice(0, 60)}"; auth tokens sign exactly "host"`,
-    });
-  }
-  if (t.region !== deps.region) {
-    throw new GatehouseError('GH_IAM_TOKEN_WRONG_REGION', {
-      actual: t.region.slice(0, 40),
-      expected: deps.region,
-    });
-  }
-  // 5-6. Time: not dated in the future, a lifetime of at most 900 s, and not past it.
-  const now = deps.clock.now();
-  const signed = t.signedAt.getTime();
-  if (signed - now.getTime() > MAX_FUTURE_SKEW_MS) {
-    throw new GatehouseError('GH_IAM_TOKEN_NOT_YET_VALID', {
-      seconds: seconds(signed - now.getTime()),
-      signedAt: t.signedAt.toISOString(),
-      serverTime: now.toISOString(),
-    });
-  }
-  if (t.expiresSeconds > AUTH_TOKEN_LIFETIME_SECONDS) {
-    throw new GatehouseError('GH_IAM_TOKEN_EXPIRY_TOO_LONG', { expires: t.expiresSeconds });
-  }
-  const expiresAt = signed + t.expiresSeconds * 1000;
-  if (now.getTime() >= expiresAt) {
-    throw new GatehouseError('GH_IAM_TOKEN_EXPIRED', {
-      seconds: Math.floor((now.getTime() - expiresAt) / 1000),
-      signedAt: t.signedAt.toISOString(),
-      expires: t.expiresSeconds,
-    });
-  }
-  // 7. The signed host is this endpoint (or an alias): a token minted for another database is no good here.
-  if (!signedForEndpoint(t.signedHost, check.endpoints)) {
-    throw new GatehouseError('GH_IAM_TOKEN_WRONG_HOST', {
-      signedHost: t.signedHost,
-      endpoint: check.endpoints[0] ?? '(none)',
-    });
-  }
-  // 8. The signature, recomputed with the key's secret and compared in constant time.
-  const key = await deps.keys.findAccessKey(t.accessKeyId);
-  if (!key) throw new GatehouseError('GH_IAM_TOKEN_UNKNOWN_KEY', { accessKeyId: t.accessKeyId });
-  facts.principalArn = key.principalArn;
-  const signingKey = signingKeys.get(key.accessKeyId, key.secretAccessKey, t.scopeDate, t.region);
-  if (!sameHex(t.signature, expectedSignature(t, signingKey))) {
-    throw new GatehouseError(
-      'GH_IAM_TOKEN_SIGNATURE_MISMATCH',
-      { accessKeyId: t.accessKeyId, signaturePrefix: facts.signaturePrefix },
-      { detail: `principal ${key.principalArn}` },
-    );
-  }
-  // 9-10. The key is usable: active (long-term), or a live session whose token came with it (temporary).
-  checkKey(key, t, now);
-  // 11. The policy decision.
-  const resource = resources.arn(check.dbiResourceId, check.user);
-  const context: Record<string, string> = {
-    'aws:SourceIp': sourceIpOf(check.sourceIp),
-    'aws:SecureTransport': check.secureTransport ? 'true' : 'false',
-    'aws:CurrentTime': isoSeconds(now),
-    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-  };
-  // Present only for temporary credentials, as in AWS: `"Null": {"aws:TokenIssueTime": "true"}` is how a
-  // policy tells long-term keys apart, so a long-term key must not get one (not even the signing time).
-  if (key.issuedAt !== undefined) context['aws:TokenIssueTime'] = isoSeconds(key.issuedAt);
-  const decision = await deps.authorizeConnect({
-    accessKeyId: key.accessKeyId,
-    principalArn: key.principalArn,
-    resource,
-    facts: context,
-  });
-  if (decision.decision === 'noPrincipal') {
-    throw new GatehouseError('GH_IAM_TOKEN_PRINCIPAL_GONE', { accessKeyId: key.accessKeyId });
-  }
-  if (decision.decision === 'explicitDeny') {
-    throw new GatehouseError(
-      'GH_IAM_CONNECT_EXPLICIT_DENY',
-      { principal: key.principalArn, resource, policyType: 'an identity-based policy' },
-      { detail: decision.reason },
-    );
-  }
-  if (decision.decision !== 'allowed') {
-    throw new GatehouseError(
-      'GH_IAM_CONNECT_DENIED',
-      { principal: key.principalArn, resource },
-      { detail: decision.reason },
-    );
-  }
-  deps.keys.recordUse?.(key.accessKeyId, SERVICE, now);
-  return {
-    accessKeyId: key.accessKeyId,
-    principalArn: key.principalArn,
-    ...(key.userId !== undefined ? { userId: key.userId } : {}),
-    signaturePrefix: t.signature.slice(0, 8),
-    resource,
-    signedAt: t.signedAt,
-    expiresAt: new Date(expiresAt),
-  };
 }
 
 function checkKey(key: AccessKeyRecord, t: ParsedToken, now: Date): void {

@@ -142,6 +142,32 @@ describe('parseAuthToken agrees with the reference parser', () => {
     expect(parsed).toBeGreaterThan(50);
   });
 
+  it('on hand-made shapes: schemes, bad hosts and ports, empty and cut-off queries', () => {
+    const query = base.slice(base.indexOf('/?'));
+    const shapes = [
+      `https://${base}`,
+      `HTTPS://${base}`,
+      `postgres+ssl://${base}`,
+      `h://x${query}`,
+      `1https://${base}`,
+      'https:/',
+      `localhost${query}`,
+      `localhost:0${query}`,
+      `localhost:65536${query}`,
+      `[::1]:5432${query}`,
+      `_svc_:5432${query}`,
+      `-bad:5432${query}`,
+      'localhost:5432/',
+      'localhost:5432/?',
+      'localhost:5432/?&',
+      'localhost:5432/?=',
+      `${base}&`,
+      `${base}&&`,
+      base.slice(0, base.indexOf('X-Amz-Signature=') + 20),
+    ];
+    for (const token of shapes) agree(token);
+  });
+
   it('on random multi-character mutations', () => {
     const random = seeded(2026);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
