@@ -80,5 +80,12 @@ export function authorizePrincipal(
       reason: `${session.reason} (the session policy limits this session)`,
     };
   }
-  return { decision: 'allowed', matched: [...main.matched, ...session.matched], reason: main.reason };
+  // The reason stays lazy, as evaluate() leaves it (an allowed decision is rarely explained).
+  return {
+    decision: 'allowed',
+    matched: [...main.matched, ...session.matched],
+    get reason() {
+      return main.reason;
+    },
+  };
 }

@@ -175,19 +175,25 @@ export function evaluate(input: EvaluateInput): Decision {
 
 /**
  * An Allow, its explanation built only if read (refusals are explained; an allowed connection or API call
- * rarely is). `reason` is a getter on the prototype: spread a decision and it is not copied, so callers that
- * copy a decision name the fields (see principal-authorize.ts).
+ * rarely is). `reason` is a getter on the prototype, so spreading a decision does not copy it: callers that copy
+ * a decision name the fields (see principal-authorize.ts); JSON.stringify uses toJSON and does include it.
  */
 class AllowedDecision implements Decision {
   readonly decision = 'allowed' as const;
-  private text: string | undefined = undefined;
+  readonly #what: string;
+  #reason: string | undefined = undefined;
   constructor(
     readonly matched: MatchedStatement[],
-    private readonly what: string,
-  ) {}
+    what: string,
+  ) {
+    this.#what = what;
+  }
   get reason(): string {
-    this.text ??= `${this.what} is allowed by ${labels(this.matched)}`;
-    return this.text;
+    this.#reason ??= `${this.#what} is allowed by ${labels(this.matched)}`;
+    return this.#reason;
+  }
+  toJSON(): Decision {
+    return { decision: this.decision, matched: this.matched, reason: this.reason };
   }
 }
 

@@ -38,7 +38,7 @@ export function typedContext(
   facts: Readonly<Record<string, string | readonly string[]>>,
 ): Record<string, ContextValue> {
   const out: Record<string, ContextValue> = {};
-  for (const key in facts) {
+  for (const key of Object.keys(facts)) {
     const value = facts[key] as string | readonly string[];
     out[key] = {
       type: keyType(key),

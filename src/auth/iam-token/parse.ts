@@ -26,8 +26,17 @@ const EXPIRES = slotOf('X-Amz-Expires');
 const SECURITY_TOKEN = slotOf('X-Amz-Security-Token');
 const SIGNATURE = slotOf('X-Amz-Signature');
 const SIGNED_HEADERS = slotOf('X-Amz-SignedHeaders');
-/** Every parameter but the session token, which only temporary credentials carry. */
-const REQUIRED = KNOWN.filter((n) => n !== 'X-Amz-Security-Token');
+/** Every parameter but the session token (only temporary credentials carry one), in the order reported missing. */
+const REQUIRED = [
+  'Action',
+  'DBUser',
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Signature',
+];
 
 /**
  * The slot of the parameter named by `s[start, end)`, or -1: chosen by the name's length (and one letter where
@@ -256,8 +265,15 @@ function decodeGeneral(raw: string, name: string): string {
   } catch {
     throw malformed(`${name} is not valid percent-encoding`);
   }
-  // One encoding per value: a signer's canonical form (upper-case hex, unreserved characters bare).
-  if (canonicalEncode(decoded) !== raw) throw malformed(`${name} is not in canonical URI encoding`);
+  // One encoding per value: a signer's canonical form (upper-case hex, unreserved characters bare). A lone
+  // surrogate (only possible through the library API: the wire is UTF-8) cannot be encoded at all.
+  let canonical: string | undefined;
+  try {
+    canonical = canonicalEncode(decoded);
+  } catch {
+    canonical = undefined;
+  }
+  if (canonical !== raw) throw malformed(`${name} is not in canonical URI encoding`);
   return decoded;
 }
 

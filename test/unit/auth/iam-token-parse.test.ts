@@ -180,6 +180,11 @@ describe('parseAuthToken: one canonical form, everything else GH_IAM_TOKEN_MALFO
     ['a broken escape', withParam(base, 'DBUser', 'app%zzuser'), 'DBUser is not valid percent-encoding'],
     ['invalid UTF-8', withParam(base, 'DBUser', 'app%E9user'), 'DBUser is not valid percent-encoding'],
     [
+      'a lone surrogate (library callers only: the wire is UTF-8)',
+      withParam(base, 'DBUser', 'app\uD800user'),
+      'DBUser is not in canonical URI encoding',
+    ],
+    [
       'a credential with four parts',
       withParam(base, 'X-Amz-Credential', 'AKIAIOSFODNN7EXAMPLE%2F20261128%2Fus-east-1%2Frds-db'),
       'X-Amz-Credential must be ACCESS_KEY_ID/yyyymmdd/REGION/SERVICE/aws4_request',

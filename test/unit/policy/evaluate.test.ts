@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePolicy, contextKeysOf, evaluate } from '../../../src/policy/evaluate.js';
 import { parsePolicyDocument } from '../../../src/policy/parse.js';
 import type { AuthzRequest, PolicyKind } from '../../../src/policy/types.js';
+import { plain } from './cases/case.js';
 
 const ACCOUNT = '123456789012';
 const JANE = { arn: `arn:aws:iam::${ACCOUNT}:user/jane`, accountId: ACCOUNT, username: 'jane' };
@@ -81,22 +82,33 @@ describe('evaluate', () => {
     ],
   });
 
+  it('explains an allowed decision when asked, in JSON too, and the same way each time', () => {
+    const d = evaluate({ identity: [policy], request: connect('jane') });
+    expect(d.decision).toBe('allowed');
+    const reason = d.reason;
+    expect(reason).toMatch(
+      /^rds-db:connect on arn:aws:rds-db:\S+\/jane is allowed by \S+ \((statement \d+|Sid \w+)\)$/,
+    );
+    expect(d.reason).toBe(reason);
+    expect(JSON.parse(JSON.stringify(d))).toEqual({ decision: 'allowed', matched: d.matched, reason });
+  });
+
   it('gives the same answer on first sight, once memoised, and after the memo table rolls over', () => {
     const first = [
       evaluate({ identity: [policy], request: connect('jane') }),
       evaluate({ identity: [policy], request: connect('admin') }),
-    ];
+    ].map(plain);
     for (let i = 0; i < 3; i++) {
-      expect(evaluate({ identity: [policy], request: connect('jane') })).toEqual(first[0]);
-      expect(evaluate({ identity: [policy], request: connect('admin') })).toEqual(first[1]);
+      expect(plain(evaluate({ identity: [policy], request: connect('jane') }))).toEqual(first[0]);
+      expect(plain(evaluate({ identity: [policy], request: connect('admin') }))).toEqual(first[1]);
     }
     // More distinct pairs than the intern table holds (4096), each seen twice so they take ids.
     for (let i = 0; i < 4200; i++) {
       evaluate({ identity: [policy], request: connect(`u${i}`) });
       evaluate({ identity: [policy], request: connect(`u${i}`) });
     }
-    expect(evaluate({ identity: [policy], request: connect('jane') })).toEqual(first[0]);
-    expect(evaluate({ identity: [policy], request: connect('admin') })).toEqual(first[1]);
+    expect(plain(evaluate({ identity: [policy], request: connect('jane') }))).toEqual(first[0]);
+    expect(plain(evaluate({ identity: [policy], request: connect('admin') }))).toEqual(first[1]);
     expect(first.map((d) => d.decision)).toEqual(['allowed', 'explicitDeny']);
   });
 

@@ -85,7 +85,14 @@ function decodeStrict(raw: string, name: string): string {
     throw malformed(`${name} is not valid percent-encoding`);
   }
   // One encoding per value: a signer's canonical form (upper-case hex, unreserved characters bare).
-  if (canonicalEncode(decoded) !== raw) throw malformed(`${name} is not in canonical URI encoding`);
+  // (The one change since it was the parser: a lone surrogate is refused as not canonical, not a URIError.)
+  let canonical: string | undefined;
+  try {
+    canonical = canonicalEncode(decoded);
+  } catch {
+    canonical = undefined;
+  }
+  if (canonical !== raw) throw malformed(`${name} is not in canonical URI encoding`);
   return decoded;
 }
 

@@ -1,5 +1,5 @@
 // Shape of a conformance case and small builders so the tables read like the AWS examples they copy.
-import type { ContextValue, DecisionKind, RequestPrincipal } from '../../../../src/policy/types.js';
+import type { ContextValue, Decision, DecisionKind, RequestPrincipal } from '../../../../src/policy/types.js';
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 export type PolicyInput = string | { [k: string]: Json };
@@ -80,3 +80,11 @@ export const bin = (value: string): ContextValue => ({ type: 'binary', values: [
 export const arn = (...values: string[]): ContextValue => ({ type: 'arn', values });
 
 export const BUCKET = 'arn:aws:s3:::amzn-s3-demo-bucket';
+
+/**
+ * A decision as a plain object: an allowed decision builds its reason lazily on its prototype, which toEqual
+ * would not compare, so tests that compare decisions compare these.
+ */
+export function plain(d: Decision): Decision {
+  return { decision: d.decision, matched: d.matched, reason: d.reason };
+}
