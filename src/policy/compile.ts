@@ -93,7 +93,11 @@ export class CompiledPolicy {
    * `requestId` comes from internRequest(action, resource), computed once per evaluation; when it is -1
    * (a pair seen for the first time) nothing is memoised and the list is filtered by Action only.
    */
-  candidates(actionLower: string, requestId: number, resource: ArnBounds): readonly CompiledStatement[] {
+  candidates(
+    actionLower: string,
+    requestId: number,
+    request: { readonly resource: ArnBounds },
+  ): readonly CompiledStatement[] {
     if (requestId < 0) return this.actionEntry(actionLower).statements;
     const epoch = requestKeyEpoch();
     if (this.slotsEpoch !== epoch) {
@@ -104,7 +108,9 @@ export class CompiledPolicy {
     if (hit) return hit;
     const entry = this.actionEntry(actionLower);
     const list = entry.filterable
-      ? entry.statements.filter((st) => !st.resourcesStatic || resourceMatches(st, resource, NO_VARIABLES))
+      ? entry.statements.filter(
+          (st) => !st.resourcesStatic || resourceMatches(st, request.resource, NO_VARIABLES),
+        )
       : entry.statements;
     const stored = list.length === 0 ? NONE : list;
     this.slots[requestId] = stored;

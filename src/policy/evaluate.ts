@@ -70,7 +70,8 @@ function scan(
   t: Tally,
 ): void {
   for (const policy of policies) {
-    for (const st of policy.candidates(action, key, scope.resource)) {
+    // The scope, not scope.resource: the resource ARN is split only if a memo misses or a statement needs it.
+    for (const st of policy.candidates(action, key, scope)) {
       const how = applies(st, scope, key >= 0);
       if (how === PRINCIPAL_MATCH.none) continue;
       // st.matched is built once at compile time (frozen), so a match allocates nothing.

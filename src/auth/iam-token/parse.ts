@@ -294,15 +294,29 @@ function quotePair(pair: string, index: number): string {
   return KNOWN.some((name) => name.startsWith(pair)) ? `"${pair}"` : `query item ${index + 1}`;
 }
 
+/** RFC 3986 unreserved characters, as a regular-expression class. */
+const U = '[A-Za-z0-9._~-]*';
+/** Each value's pattern in the plain layout: bare unreserved characters, except where noted. */
+const PLAIN_VALUE: Record<string, string> = {
+  // The parts of the credential scope, separated by %2F.
+  'X-Amz-Credential': `${U}(?:%2F${U})*`,
+  // A session token is base64 and comes escaped; it alone is decoded in the usual way.
+  'X-Amz-Security-Token': '[^&]*',
+  'X-Amz-Signature': '[0-9a-f]{64}',
+};
+
 /**
- * The layout signers produce (every item once, in canonical order, the session token optional), checked by one
- * sticky regular expression: then names need no confirming one by one.
+ * The layout signers produce, checked by one sticky regular expression: every item once, in canonical order
+ * (the session token optional), and every value but the session token made of unreserved characters (the
+ * credential's %2F separators aside), so values are their own decoding and names need no confirming one by one.
+ * Anything else (escapes, other orders, errors) goes the general way.
  */
-const SORTED_LAYOUT = {
+const PLAIN_LAYOUT = {
   pattern: new RegExp(
-    `${KNOWN.map((name, i) =>
-      name === 'X-Amz-Security-Token' ? `(?:&${name}=[^&]*)?` : `${i === 0 ? '' : '&'}${name}=[^&]*`,
-    ).join('')}$`,
+    `${KNOWN.map((name, i) => {
+      const item = `${name}=${PLAIN_VALUE[name] ?? U}`;
+      return name === 'X-Amz-Security-Token' ? `(?:&${item})?` : `${i === 0 ? '' : '&'}${item}`;
+    }).join('')}$`,
     'y',
   ),
   test(token: string, at: number): boolean {
@@ -311,7 +325,19 @@ const SORTED_LAYOUT = {
   },
 };
 
-/** Notes where each value lies in a token whose query has the sorted layout; returns true (it is sorted). */
+/** The "/"-separated parts of a credential value in the plain layout (unreserved characters and %2F only). */
+function plainCredentialParts(s: string, start: number, end: number): string[] {
+  const parts: string[] = [];
+  let from = start;
+  for (let at = s.indexOf('%2F', from); at >= 0 && at < end; at = s.indexOf('%2F', from)) {
+    parts.push(s.slice(from, at));
+    from = at + 3;
+  }
+  parts.push(s.slice(from, end));
+  return parts;
+}
+
+/** Notes where each value lies in a token whose query has the plain layout; returns true (it is sorted). */
 function locateSorted(token: string, q: number): boolean {
   let start = q;
   for (let slot = 0; slot < KNOWN.length; slot++) {
@@ -377,12 +403,18 @@ export function parseAuthToken(token: string): ParsedToken {
   }
   if (token[slash + 1] !== '?') throw malformed('the path must be "/" followed by the query (HOST:PORT/?…)');
   const q = slash + 2;
-  const sorted = SORTED_LAYOUT.test(token, q) ? locateSorted(token, q) : locateAny(token, q);
+  const plain = PLAIN_LAYOUT.test(token, q);
+  const sorted = plain ? locateSorted(token, q) : locateAny(token, q);
   const signatureAt = (VALUE_START[SIGNATURE] as number) - (KNOWN[SIGNATURE] as string).length - 1;
-  const value = (slot: number): string =>
-    decodeStrict(token, VALUE_START[slot] as number, VALUE_END[slot] as number, KNOWN[slot] as string);
+  const value = (slot: number): string => {
+    const start = VALUE_START[slot] as number;
+    const end = VALUE_END[slot] as number;
+    return plain && slot !== SECURITY_TOKEN
+      ? token.slice(start, end)
+      : decodeStrict(token, start, end, KNOWN[slot] as string);
+  };
 
-  const credential = credentialParts(
+  const credential = (plain ? plainCredentialParts : credentialParts)(
     token,
     VALUE_START[CREDENTIAL] as number,
     VALUE_END[CREDENTIAL] as number,
@@ -406,7 +438,7 @@ export function parseAuthToken(token: string): ParsedToken {
   const signedAt = parseAmzDate(amzDate);
   const signatureStart = VALUE_START[SIGNATURE] as number;
   const signatureEnd = VALUE_END[SIGNATURE] as number;
-  if (!isLowerHex64(token, signatureStart, signatureEnd)) {
+  if (!plain && !isLowerHex64(token, signatureStart, signatureEnd)) {
     throw malformed('X-Amz-Signature must be 64 lower-case hex digits');
   }
   const securityToken = VALUE_START[SECURITY_TOKEN] !== -1 ? value(SECURITY_TOKEN) : undefined;
