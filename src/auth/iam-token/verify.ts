@@ -378,15 +378,16 @@ async function verifyOrdered(
       );
     }
     deps.keys.recordUse?.(key.accessKeyId, SERVICE, now);
-    return {
+    const verified: { -readonly [K in keyof VerifiedToken]: VerifiedToken[K] } = {
       accessKeyId: key.accessKeyId,
       principalArn: key.principalArn,
-      ...(key.userId !== undefined ? { userId: key.userId } : {}),
       signaturePrefix: t.signature.slice(0, 8),
       resource,
       signedAt: t.signedAt,
       expiresAt: new Date(expiresAt),
     };
+    if (key.userId !== undefined) verified.userId = key.userId;
+    return verified;
   } catch (e) {
     if (e instanceof GatehouseError) e.audit = { ...facts };
     throw e;
