@@ -2,18 +2,24 @@
 // only, each once, in canonical SigV4 encoding, so no two different byte strings parse to the same token.
 import { GatehouseError } from '../../core/errors.js';
 
-/** Every parameter an RDS token may carry (rds-signer, AWS CLI, SDKs with temporary credentials), sorted. */
-const KNOWN = [
+/**
+ * Every parameter an RDS token may carry (rds-signer, AWS CLI, SDKs with temporary credentials), in the order a
+ * missing one is reported; the session token, which only temporary credentials carry, is the optional one.
+ */
+const PARAMETERS = [
   'Action',
   'DBUser',
   'X-Amz-Algorithm',
   'X-Amz-Credential',
   'X-Amz-Date',
   'X-Amz-Expires',
-  'X-Amz-Security-Token',
-  'X-Amz-Signature',
   'X-Amz-SignedHeaders',
-].sort();
+  'X-Amz-Signature',
+  'X-Amz-Security-Token',
+];
+const REQUIRED = PARAMETERS.filter((n) => n !== 'X-Amz-Security-Token');
+/** The same, sorted: byte order of the names is the SigV4 canonical order. */
+const KNOWN = [...PARAMETERS].sort();
 /** Parameter name -> its slot (its rank in byte order, which is the SigV4 canonical order). */
 const SLOT = new Map(KNOWN.map((name, i) => [name, i]));
 const slotOf = (name: string): number => SLOT.get(name) as number;
@@ -26,18 +32,6 @@ const EXPIRES = slotOf('X-Amz-Expires');
 const SECURITY_TOKEN = slotOf('X-Amz-Security-Token');
 const SIGNATURE = slotOf('X-Amz-Signature');
 const SIGNED_HEADERS = slotOf('X-Amz-SignedHeaders');
-/** Every parameter but the session token (only temporary credentials carry one), in the order reported missing. */
-const REQUIRED = [
-  'Action',
-  'DBUser',
-  'X-Amz-Algorithm',
-  'X-Amz-Credential',
-  'X-Amz-Date',
-  'X-Amz-Expires',
-  'X-Amz-SignedHeaders',
-  'X-Amz-Signature',
-];
-
 /**
  * The slot of the parameter named by `s[start, end)`, or -1: chosen by the name's length (and one letter where
  * two names share a length), then confirmed in place, so no substring is made or hashed per item.

@@ -2,8 +2,10 @@
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { Signer } from '@aws-sdk/rds-signer';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAuthToken } from '../../../src/auth/iam-token/generate.js';
+import { createAuthTokenProvider } from '../../../src/auth/iam-token/provider.js';
 import { type AccessKeyPair, CONNECT_ANYWHERE, type TestGateway } from '../../support/gateway.js';
 import { conninfo, runPsql } from '../../support/psql.js';
 import { requireBinary } from '../../support/require-binary.js';
@@ -90,6 +92,66 @@ describe('IAM auth tokens through the gateway', () => {
     const token = await mint('app_iam');
     const results = await Promise.all([login(token), login(token), login(token)]);
     expect(results).toEqual(Array(3).fill({ ok: true, user: 'app_iam' }));
+  });
+
+  it('a pool whose password is createAuthTokenProvider shares one token, and renews it before it expires', async () => {
+    const provider = createAuthTokenProvider({
+      hostname: 'localhost',
+      port,
+      username: 'app_iam',
+      region: h.region,
+      credentials: alice,
+      clock: t.clock,
+    });
+    const handed: string[] = [];
+    const pool = new pg.Pool({
+      host: 'localhost',
+      port,
+      user: 'app_iam',
+      database: 'app',
+      ssl: { ca: h.ca, servername: 'localhost' },
+      max: 3,
+      password: async () => {
+        const token = await provider();
+        handed.push(token);
+        tokens.add(token);
+        return token;
+      },
+    });
+    pool.on('error', () => {});
+    // Three new connections at once, each closed afterwards so the next burst connects (and asks) again. A
+    // refused connection shows as its error message, so a failure reads as a diff, not a timeout.
+    const burst = async () =>
+      Promise.all(
+        [1, 2, 3].map(async () => {
+          const c = await pool.connect().catch((e: Error) => e);
+          if (c instanceof Error) return c.message;
+          try {
+            return (await c.query<{ u: string }>('select current_user as u')).rows[0]?.u;
+          } finally {
+            c.release(true);
+          }
+        }),
+      );
+    try {
+      expect(await burst()).toEqual(['app_iam', 'app_iam', 'app_iam']);
+      expect(handed).toHaveLength(3);
+      expect(new Set(handed).size).toBe(1);
+      const first = handed[0] as string;
+
+      // 16 minutes on (gateway and provider share the clock): the first token has expired, and a token kept
+      // as a string is refused; the provider renewed 5 minutes before expiry, so the pool still connects.
+      t.clock.offsetMs = 16 * 60_000;
+      const stale = await refusalOf(await login(first), h);
+      expect(stale.event).toMatchObject({ code: 'GH_IAM_TOKEN_EXPIRED', method: 'iam' });
+      handed.length = 0;
+      expect(await burst()).toEqual(['app_iam', 'app_iam', 'app_iam']);
+      expect(new Set(handed).size).toBe(1);
+      expect(handed[0]).not.toBe(first);
+    } finally {
+      t.clock.offsetMs = 0;
+      await pool.end();
+    }
   });
 
   describe('AssumeRole credentials (X-Amz-Security-Token)', () => {
