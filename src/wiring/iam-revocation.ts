@@ -3,8 +3,8 @@ import type { LiveIamSession, LiveIamSessions } from '../auth/iam-token/live-ses
 import {
   type ConnectAuthzRequest,
   type ConnectDecision,
+  connectFacts,
   dbUserArn,
-  isoSeconds,
 } from '../auth/iam-token/verify.js';
 import type { AuditSink } from '../core/audit.js';
 import type { Clock } from '../core/clock.js';
@@ -45,18 +45,16 @@ async function revokedBecause(
   if (key.sessionTokenHash === undefined && key.status !== 'Active') {
     return `access key ${s.accessKeyId} was deactivated`;
   }
-  const now = d.clock.now();
   const decision = await d.authorizeConnect({
     accessKeyId: s.accessKeyId,
     principalArn: s.principalArn,
     resource: dbUserArn(d.region, d.accountId, s.dbiResourceId, s.dbUser),
-    facts: {
-      'aws:SourceIp': s.sourceIp.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
-      'aws:SecureTransport': String(s.secureTransport),
-      'aws:CurrentTime': isoSeconds(now),
-      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-      ...(key.issuedAt !== undefined ? { 'aws:TokenIssueTime': isoSeconds(key.issuedAt) } : {}),
-    },
+    facts: connectFacts({
+      sourceIp: s.sourceIp,
+      secureTransport: s.secureTransport,
+      now: d.clock.now(),
+      tokenIssuedAt: key.issuedAt,
+    }),
   });
   if (decision.decision === 'noPrincipal') return `${s.principalArn} was deleted`;
   if (decision.decision === 'explicitDeny') return 'a policy now explicitly denies rds-db:connect';

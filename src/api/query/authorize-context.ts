@@ -1,4 +1,6 @@
 // The global condition keys a Query call offers to the policy seam (IAM "AWS global condition context keys").
+
+import { awsSourceIp, isoSeconds } from '../../core/request-facts.js';
 import type { Caller } from '../../iam/types.js';
 import type { AuthorizeContext } from './types.js';
 
@@ -18,10 +20,9 @@ function principalType(arn: string): string {
 
 export function globalConditions(caller: Caller, facts: RequestFacts): AuthorizeContext {
   return {
-    // node reports IPv4 peers on dual-stack sockets as ::ffff:a.b.c.d; policies name a.b.c.d.
-    'aws:SourceIp': facts.sourceIp.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
+    'aws:SourceIp': awsSourceIp(facts.sourceIp),
     'aws:SecureTransport': facts.secure ? 'true' : 'false',
-    'aws:CurrentTime': facts.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'aws:CurrentTime': isoSeconds(facts.now),
     'aws:EpochTime': String(Math.floor(facts.now.getTime() / 1000)),
     'aws:RequestedRegion': facts.region,
     'aws:PrincipalAccount': caller.accountId,

@@ -3,6 +3,7 @@
 import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { GatehouseError } from '../../core/errors.js';
+import { awsSourceIp, isoSeconds } from '../../core/request-facts.js';
 import type { AccessKeyLookup, AccessKeyRecord } from '../../core/types.js';
 import { AUTH_TOKEN_LIFETIME_SECONDS } from './generate.js';
 import { type ParsedToken, parseAuthToken } from './parse.js';
@@ -84,7 +85,7 @@ function hmac(key: string | Buffer, data: string): Buffer {
  * ipad and opad once, so each signature is two one-shot SHA-256 calls instead of a new Hmac object — the
  * construction object alone cost as much as the hashing.
  */
-export interface PreparedKey {
+interface PreparedKey {
   readonly inner: Buffer;
   readonly outer: Buffer;
 }
@@ -108,7 +109,7 @@ const INNER = Buffer.alloc(64 + 1024);
 const OUTER = Buffer.alloc(64 + 32);
 
 /** HMAC-SHA256(key, message) as lower-case hex, from a prepared key. */
-export function hmacHex(key: PreparedKey, message: string): string {
+function hmacHex(key: PreparedKey, message: string): string {
   let inner: string;
   // At most three UTF-8 bytes per UTF-16 unit, so a message this short always fits.
   if (message.length * 3 <= INNER.length - 64) {
@@ -196,19 +197,6 @@ function sameHex(given: string, expected: string): boolean {
   return timingSafeEqual(GIVEN, EXPECTED);
 }
 
-/** ISO 8601 without milliseconds, as AWS sends date condition keys. */
-let lastIsoSecond = Number.NaN;
-let lastIso = '';
-export function isoSeconds(d: Date): string {
-  // Memo of the last second formatted: every connection within one second asks for the same string.
-  const second = Math.floor(d.getTime() / 1000);
-  if (second !== lastIsoSecond) {
-    lastIsoSecond = second;
-    lastIso = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  }
-  return lastIso;
-}
-
 function seconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
@@ -221,9 +209,26 @@ function signedForEndpoint(signedHost: string, endpoints: readonly string[]): bo
   return false;
 }
 
-/** aws:SourceIp as AWS reports it: an IPv4 client seen through a dual-stack socket (::ffff:a.b.c.d) is IPv4. */
-function sourceIpOf(address: string): string {
-  return address.startsWith('::ffff:') ? address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') : address;
+/**
+ * The request context of an rds-db:connect decision, on connect and when open sessions are re-checked: the
+ * client's address and transport, the time, and aws:TokenIssueTime for temporary credentials only, as in AWS
+ * (`"Null": {"aws:TokenIssueTime": "true"}` is how a policy tells long-term keys apart, so a long-term key must
+ * not get one, not even the signing time).
+ */
+export function connectFacts(o: {
+  readonly sourceIp: string;
+  readonly secureTransport: boolean;
+  readonly now: Date;
+  readonly tokenIssuedAt: Date | undefined;
+}): Record<string, string> {
+  const facts: Record<string, string> = {
+    'aws:SourceIp': awsSourceIp(o.sourceIp),
+    'aws:SecureTransport': o.secureTransport ? 'true' : 'false',
+    'aws:CurrentTime': isoSeconds(o.now),
+    'aws:EpochTime': String(Math.floor(o.now.getTime() / 1000)),
+  };
+  if (o.tokenIssuedAt !== undefined) facts['aws:TokenIssueTime'] = isoSeconds(o.tokenIssuedAt);
+  return facts;
 }
 
 export interface TokenVerifier {
@@ -345,20 +350,16 @@ async function verifyOrdered(
     checkKey(key, t, now);
     // 11. The policy decision.
     const resource = resources.arn(check.dbiResourceId, check.user);
-    const context: Record<string, string> = {
-      'aws:SourceIp': sourceIpOf(check.sourceIp),
-      'aws:SecureTransport': check.secureTransport ? 'true' : 'false',
-      'aws:CurrentTime': isoSeconds(now),
-      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-    };
-    // Present only for temporary credentials, as in AWS: `"Null": {"aws:TokenIssueTime": "true"}` is how a
-    // policy tells long-term keys apart, so a long-term key must not get one (not even the signing time).
-    if (key.issuedAt !== undefined) context['aws:TokenIssueTime'] = isoSeconds(key.issuedAt);
     const decision = await deps.authorizeConnect({
       accessKeyId: key.accessKeyId,
       principalArn: key.principalArn,
       resource,
-      facts: context,
+      facts: connectFacts({
+        sourceIp: check.sourceIp,
+        secureTransport: check.secureTransport,
+        now,
+        tokenIssuedAt: key.issuedAt,
+      }),
     });
     if (decision.decision === 'noPrincipal') {
       throw new GatehouseError('GH_IAM_TOKEN_PRINCIPAL_GONE', { accessKeyId: key.accessKeyId });
