@@ -216,30 +216,12 @@ function decodeStrict(s: string, start: number, end: number, name: string): stri
 }
 
 /**
- * X-Amz-Credential split at its "/" separators and decoded. The usual value (unreserved characters, and %2F
- * between the parts) is split in one pass without decoding; any other escape takes the general path: when the
- * value is plain canonical a "/" can only come from a %2F escape (and a "%2F" found there is always an escape),
- * so the parts are still found in place; otherwise the whole value is decoded (or refused) first.
+ * X-Amz-Credential split at its "/" separators and decoded. When the value is plain canonical (`plain`: the
+ * layout check has already shown it) a "/" can only come from a %2F escape, and a "%2F" found there is always an
+ * escape, so the parts are found in place; otherwise the whole value is decoded (or refused) first.
  */
-function credentialParts(s: string, start: number, end: number): string[] {
-  const parts: string[] = [];
-  let from = start;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (isUnreserved(c)) continue;
-    if (c !== 0x25 || s.charCodeAt(i + 1) !== 0x32 || s.charCodeAt(i + 2) !== 0x46 || i + 2 >= end) {
-      return credentialPartsGeneral(s, start, end);
-    }
-    parts.push(s.slice(from, i));
-    i += 2;
-    from = i + 1;
-  }
-  parts.push(s.slice(from, end));
-  return parts;
-}
-
-function credentialPartsGeneral(s: string, start: number, end: number): string[] {
-  if (!isPlainCanonical(s, start, end)) {
+function credentialParts(s: string, start: number, end: number, plain: boolean): string[] {
+  if (!plain && !isPlainCanonical(s, start, end)) {
     return decodeGeneral(s.slice(start, end), 'X-Amz-Credential').split('/');
   }
   const parts: string[] = [];
@@ -319,20 +301,8 @@ const PLAIN_LAYOUT = {
   },
 };
 
-/** The "/"-separated parts of a credential value in the plain layout (unreserved characters and %2F only). */
-function plainCredentialParts(s: string, start: number, end: number): string[] {
-  const parts: string[] = [];
-  let from = start;
-  for (let at = s.indexOf('%2F', from); at >= 0 && at < end; at = s.indexOf('%2F', from)) {
-    parts.push(s.slice(from, at));
-    from = at + 3;
-  }
-  parts.push(s.slice(from, end));
-  return parts;
-}
-
-/** Notes where each value lies in a token whose query has the plain layout; returns true (it is sorted). */
-function locateSorted(token: string, q: number): boolean {
+/** Notes where each value lies in a token whose query has the plain layout (which is sorted). */
+function locatePlain(token: string, q: number): void {
   let start = q;
   for (let slot = 0; slot < KNOWN.length; slot++) {
     const name = KNOWN[slot] as string;
@@ -348,7 +318,6 @@ function locateSorted(token: string, q: number): boolean {
     VALUE_END[slot] = end;
     start = end + 1;
   }
-  return true;
 }
 
 /**
@@ -398,7 +367,9 @@ export function parseAuthToken(token: string): ParsedToken {
   if (token[slash + 1] !== '?') throw malformed('the path must be "/" followed by the query (HOST:PORT/?…)');
   const q = slash + 2;
   const plain = PLAIN_LAYOUT.test(token, q);
-  const sorted = plain ? locateSorted(token, q) : locateAny(token, q);
+  let sorted = true;
+  if (plain) locatePlain(token, q);
+  else sorted = locateAny(token, q);
   const signatureAt = (VALUE_START[SIGNATURE] as number) - (KNOWN[SIGNATURE] as string).length - 1;
   const value = (slot: number): string => {
     const start = VALUE_START[slot] as number;
@@ -408,10 +379,11 @@ export function parseAuthToken(token: string): ParsedToken {
       : decodeStrict(token, start, end, KNOWN[slot] as string);
   };
 
-  const credential = (plain ? plainCredentialParts : credentialParts)(
+  const credential = credentialParts(
     token,
     VALUE_START[CREDENTIAL] as number,
     VALUE_END[CREDENTIAL] as number,
+    plain,
   );
   if (credential.length !== 5) {
     throw malformed('X-Amz-Credential must be ACCESS_KEY_ID/yyyymmdd/REGION/SERVICE/aws4_request');
