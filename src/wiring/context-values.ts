@@ -1,18 +1,7 @@
 // Converts request facts (strings) and IAM ContextEntry types into the evaluator's typed context values.
 import type { ContextValue } from '../policy/index.js';
 
-const GLOBAL_KEY_TYPES: Record<string, ContextValue['type']> = {
-  'aws:sourceip': 'ip',
-  'aws:currenttime': 'date',
-  'aws:tokenissuetime': 'date',
-  'aws:epochtime': 'number',
-  'aws:securetransport': 'boolean',
-  'aws:multifactorauthpresent': 'boolean',
-  'aws:principalarn': 'arn',
-  'aws:sourcearn': 'arn',
-};
-
-/** The same types by the spelling the gateway itself uses, so its own facts need no case folding. */
+/** Typed global condition keys, as AWS spells them (and the gateway's own facts do, so they need no case folding). */
 const KEY_TYPES_AS_SPELLED: Record<string, ContextValue['type']> = {
   'aws:SourceIp': 'ip',
   'aws:CurrentTime': 'date',
@@ -23,6 +12,10 @@ const KEY_TYPES_AS_SPELLED: Record<string, ContextValue['type']> = {
   'aws:PrincipalArn': 'arn',
   'aws:SourceArn': 'arn',
 };
+/** The same by lower-cased name: condition key names are not case-sensitive. */
+const GLOBAL_KEY_TYPES: Record<string, ContextValue['type']> = Object.fromEntries(
+  Object.entries(KEY_TYPES_AS_SPELLED).map(([key, type]) => [key.toLowerCase(), type]),
+);
 
 /** The evaluator type of a well-known key ('string' for any other; own properties only, so not "constructor"). */
 function keyType(key: string): ContextValue['type'] {
