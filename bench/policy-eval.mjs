@@ -3,6 +3,7 @@
 // requests. Run after `npm run build`: `node bench/policy-eval.mjs`. Prints evaluations per second.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables are written ${...} inside plain strings.
 import { fileURLToPath } from 'node:url';
+import { startTiming } from './rate.mjs';
 
 const ACCOUNT = '123456789012';
 const SERVICES = {
@@ -196,23 +197,14 @@ export async function benchInputs() {
  * time and this process's CPU time (the machine may be shared: CPU time is the steadier per-core figure).
  */
 function measure(evaluate, next, ms) {
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  const end = t0 + BigInt(Math.round(ms * 1e6));
+  const timing = startTiming(ms);
   let count = 0;
   for (;;) {
     for (let k = 0; k < 1000; k++) evaluate(next(count + k));
     count += 1000;
-    if (process.hrtime.bigint() >= end) break;
+    if (timing.done()) break;
   }
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = process.cpuUsage(cpu0);
-  return {
-    count,
-    wall,
-    perSecond: Math.round(count / wall),
-    perCpuSecond: Math.round(count / ((cpu.user + cpu.system) / 1e6)),
-  };
+  return timing.rates(count);
 }
 
 export async function runPolicyBench({ seconds = Number(process.env.POLICY_BENCH_SECONDS ?? 3) } = {}) {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from './process.mjs';
+import { startTiming } from './rate.mjs';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -196,23 +197,14 @@ async function sanityCheck(verifier, checks) {
  * and this process's CPU time (GC threads included): per CPU-second is the steadier figure on a shared machine.
  */
 async function measure(verifyOne, ms) {
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  const end = t0 + BigInt(Math.round(ms * 1e6));
+  const timing = startTiming(ms);
   let count = 0;
   for (;;) {
     for (let k = 0; k < 500; k++) await verifyOne(count + k);
     count += 500;
-    if (process.hrtime.bigint() >= end) break;
+    if (timing.done()) break;
   }
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = process.cpuUsage(cpu0);
-  return {
-    count,
-    wall,
-    perSecond: Math.round(count / wall),
-    perCpuSecond: Math.round(count / ((cpu.user + cpu.system) / 1e6)),
-  };
+  return timing.rates(count);
 }
 
 function median(runs) {
