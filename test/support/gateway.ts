@@ -28,6 +28,21 @@ export interface TestGateway {
   createIamDbUser(instance: string, username: string): Promise<void>;
   /** Create an IAM user with one inline policy and an access key; returns the key. */
   createIamPrincipal(userName: string, policy: object | null): Promise<AccessKeyPair>;
+  /**
+   * Start another node on the same store and master key, with its own data directory (its CA is
+   * `<dataDir>/ca.pem`). On one machine it cannot bind the instances' addresses too: its listener starts fail and
+   * are logged (silently). Stop it before this gateway.
+   */
+  startSecondNode(): Promise<SecondNode>;
+  /** SQL as the backend's superuser in the instances' `app` database, directly (not through Gatehouse). */
+  backendSql(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
+  stop(): Promise<void>;
+}
+
+export interface SecondNode {
+  readonly gateway: Gateway;
+  readonly dataDir: string;
+  /** Close the node and remove its data directory. */
   stop(): Promise<void>;
 }
 
@@ -88,11 +103,17 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     createMasterKey: true,
     ...(options.audit ? { audit: options.audit } : {}),
   });
+  const backendSql = async (sql: string, params: unknown[] = []): Promise<pg.QueryResult> => {
+    const client = new pg.Client({ connectionString: postgres.adminUrl('app') });
+    await client.connect();
+    try {
+      return await client.query(sql, params);
+    } finally {
+      await client.end();
+    }
+  };
   const grantSelect = async (username: string) => {
-    const grant = new pg.Client({ connectionString: postgres.adminUrl('app') });
-    await grant.connect();
-    await grant.query(`GRANT SELECT ON items TO ${pg.escapeIdentifier(username)}`);
-    await grant.end();
+    await backendSql(`GRANT SELECT ON items TO ${pg.escapeIdentifier(username)}`);
   };
 
   return {
@@ -148,6 +169,31 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       });
       await grantSelect(username);
       return password ?? (result.generatedPassword as string);
+    },
+    backendSql,
+    async startSecondNode() {
+      const nodeDir = await mkdtemp(join(tmpdir(), 'gatehouse-node-b-'));
+      const node = await startGateway({
+        config: validateConfig(
+          {
+            store: { url: postgres.adminUrl('gatehouse') },
+            api: { listen: '127.0.0.1:0' },
+            masterKeyFile: join(dataDir, 'master.key'),
+            logLevel: 'silent',
+          },
+          {},
+        ),
+        dataDir: nodeDir,
+        logger: silentLogger,
+      });
+      return {
+        gateway: node,
+        dataDir: nodeDir,
+        async stop() {
+          await node.close();
+          await rm(nodeDir, { recursive: true, force: true });
+        },
+      };
     },
     async stop() {
       await gateway.close();

@@ -9,12 +9,12 @@ import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAuthToken } from '../../../src/auth/iam-token/generate.js';
 import { CONNECT_ANYWHERE, type TestGateway } from '../../support/gateway.js';
-import { conninfo, runPsql } from '../../support/psql.js';
 import { requireBinary } from '../../support/require-binary.js';
 import {
   expectNoTokenLogged,
   type IamDbGateway,
   pgLogin,
+  psqlWithToken,
   refusalOf,
   type SdkKeys,
   startIamDbGateway,
@@ -112,18 +112,14 @@ describe.skipIf(aws === null)('aws rds generate-db-auth-token against the gatewa
     'psql logs in with the CLI token as PGPASSWORD (sslmode=verify-full)',
     async () => {
       const token = cliTokenMain;
-      const r = await runPsql(
-        conninfo({
-          host: 'localhost',
-          port,
-          dbname: 'app',
-          user: 'app_iam',
-          sslmode: 'verify-full',
-          sslrootcert: t.caFile,
-        }),
-        'select current_user, count(*) from items',
-        { bin: psql as string, password: token },
-      );
+      const r = await psqlWithToken({
+        bin: psql as string,
+        port,
+        user: 'app_iam',
+        caFile: t.caFile,
+        token,
+        sql: 'select current_user, count(*) from items',
+      });
       expect(r.stderr).toBe('');
       expect(r.stdout.trim()).toBe('app_iam|1');
       expect(h.events).toContainEqual(

@@ -57,23 +57,12 @@ async function rejection(p: Promise<unknown>): Promise<{ code: string; message: 
   return { code: e.code, message: e.message };
 }
 
-/** SQL as the backend's superuser, in the instances' database. */
-async function backendSql(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: t.postgres.adminUrl('app') });
-  await client.connect();
-  try {
-    return await client.query(sql, params);
-  } finally {
-    await client.end();
-  }
-}
-
 async function roleExists(name: string): Promise<boolean> {
-  return (await backendSql('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rowCount === 1;
+  return (await t.backendSql('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rowCount === 1;
 }
 
 async function isRdsIamMember(name: string): Promise<boolean> {
-  const res = await backendSql(
+  const res = await t.backendSql(
     "SELECT pg_has_role(r.oid, 'rds_iam', 'MEMBER') AS m, r.rolcanlogin AS login FROM pg_roles r WHERE rolname = $1",
     [name],
   );
@@ -168,7 +157,7 @@ describe('on a backend without rds_iam', () => {
       EnableIAMDatabaseAuthentication: true,
     });
     expect(modified['DBInstance']).toMatchObject({ IAMDatabaseAuthenticationEnabled: true });
-    const role = await backendSql('SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', ['rds_iam']);
+    const role = await t.backendSql('SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', ['rds_iam']);
     expect(role.rows).toEqual([{ rolcanlogin: false }]);
   });
 });
@@ -431,7 +420,7 @@ describe('IAM database users', () => {
       },
     });
     expect(await isRdsIamMember('Iam.User')).toBe(true);
-    const secret = await backendSql('SELECT rolpassword FROM pg_authid WHERE rolname = $1', ['Iam.User']);
+    const secret = await t.backendSql('SELECT rolpassword FROM pg_authid WHERE rolname = $1', ['Iam.User']);
     expect(secret.rows[0].rolpassword).toMatch(/^SCRAM-SHA-256\$/);
     expect(await passwordRows('users', 'Iam.User')).toBe(0);
     expect(await withAdmin(listIamLoginRoles)).toContain('Iam.User');
@@ -524,7 +513,7 @@ describe('IAM database users', () => {
 
 describe('listIamLoginRoles', () => {
   it('finds LOGIN members of rds_iam directly and through nested (also NOINHERIT) membership, and nobody else', async () => {
-    await backendSql(`
+    await t.backendSql(`
       CREATE ROLE lr_group NOLOGIN; GRANT rds_iam TO lr_group;
       CREATE ROLE lr_subgroup NOLOGIN; GRANT lr_group TO lr_subgroup;
       CREATE ROLE lr_direct LOGIN; GRANT rds_iam TO lr_direct;
@@ -556,7 +545,7 @@ describe('adoptIamUser', () => {
   });
 
   it('adopts a role created and granted rds_iam directly on the backend; the backend accepts the returned secret', async () => {
-    await backendSql('CREATE USER "Bob"; GRANT rds_iam TO "Bob"');
+    await t.backendSql('CREATE USER "Bob"; GRANT rds_iam TO "Bob"');
     notified.length = 0;
     logText = '';
     const secret = await adoptIamUser(ctx, 'adopt', 'Bob');
@@ -576,7 +565,7 @@ describe('adoptIamUser', () => {
   });
 
   it('refuses a role that is not an rds_iam member, cannot log in, is missing, is a superuser or is the instance admin', async () => {
-    await backendSql(`
+    await t.backendSql(`
       CREATE USER ad_outsider;
       CREATE ROLE ad_nologin NOLOGIN; GRANT rds_iam TO ad_nologin;
       CREATE ROLE ad_super LOGIN SUPERUSER; GRANT rds_iam TO ad_super;
@@ -594,13 +583,13 @@ describe('adoptIamUser', () => {
       expect(e.code, user).toBe('GH_BACKEND_PROVISION_FAILED');
       expect(e.message).toMatch(reason);
     }
-    await backendSql('REVOKE rds_iam FROM postgres');
+    await t.backendSql('REVOKE rds_iam FROM postgres');
     const list = await api.call('ListDBUsers', { DBInstanceIdentifier: 'adopt' });
     expect((list['DBUsers'] as Array<{ Username: string }>).map((u) => u.Username)).toEqual(['Bob']);
   });
 
   it('concurrent adoptions of one role agree on one secret, which the backend accepts', async () => {
-    await backendSql('CREATE USER carol; GRANT rds_iam TO carol');
+    await t.backendSql('CREATE USER carol; GRANT rds_iam TO carol');
     const secrets = await Promise.all(Array.from({ length: 6 }, () => adoptIamUser(ctx, 'adopt', 'carol')));
     expect(new Set(secrets).size).toBe(1);
     expect(await backendLogin('carol', secrets[0] as string)).toBe('carol');
@@ -613,7 +602,7 @@ describe('adoptIamUser', () => {
   it('a password user granted rds_iam on the backend becomes an IAM user: passwords dropped, backend secret kept', async () => {
     await t.createUser('adopt', 'dave');
     expect(await passwordRows('adopt', 'dave')).toBe(1);
-    await backendSql('GRANT rds_iam TO dave');
+    await t.backendSql('GRANT rds_iam TO dave');
     const secret = await adoptIamUser(ctx, 'adopt', 'dave');
     expect(await backendLogin('dave', secret)).toBe('dave');
     expect(await passwordRows('adopt', 'dave')).toBe(0);

@@ -20,17 +20,6 @@ describe('IAM database users set up with SQL, RDS style, through Gatehouse', () 
   let alice: AccessKeyPair;
   let dbadminPassword: string;
 
-  /** SQL as the backend's superuser, directly (not through Gatehouse). */
-  async function backendSql(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-    const client = new pg.Client({ connectionString: t.postgres.adminUrl('app') });
-    await client.connect();
-    try {
-      return await client.query(sql, params);
-    } finally {
-      await client.end();
-    }
-  }
-
   beforeAll(async () => {
     h = await startIamDbGateway();
     t = h.t;
@@ -40,7 +29,7 @@ describe('IAM database users set up with SQL, RDS style, through Gatehouse', () 
     // The RDS master user's powers: create roles and hand out rds_iam (on PostgreSQL 16+ granting a role
     // needs ADMIN OPTION on it; INHERIT/SET FALSE keeps dbadmin from being an rds_iam member in any other
     // sense), and pass on SELECT on the demo table.
-    await backendSql(
+    await t.backendSql(
       `ALTER ROLE dbadmin CREATEROLE;
        GRANT rds_iam TO dbadmin WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;
        GRANT SELECT ON items TO dbadmin WITH GRANT OPTION`,
@@ -75,7 +64,7 @@ describe('IAM database users set up with SQL, RDS style, through Gatehouse', () 
   }
 
   async function backendPasswordOf(user: string): Promise<string | null> {
-    const res = await backendSql('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [user]);
+    const res = await t.backendSql('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [user]);
     return (res.rows[0] as { rolpassword: string | null } | undefined)?.rolpassword ?? null;
   }
 
@@ -136,10 +125,10 @@ describe('IAM database users set up with SQL, RDS style, through Gatehouse', () 
     if (refusal) {
       // Run the same SQL as dbadmin directly on the backend so the tests below still check their own
       // property; this test fails regardless.
-      await backendSql(`SET ROLE dbadmin; ${setup} RESET ROLE;`);
+      await t.backendSql(`SET ROLE dbadmin; ${setup} RESET ROLE;`);
     }
     grantedAt = Date.now();
-    const member = await backendSql(
+    const member = await t.backendSql(
       "SELECT pg_has_role('bob', 'rds_iam', 'MEMBER') AS m, rolcanlogin AS login FROM pg_roles WHERE rolname = 'bob'",
     );
     expect(member.rows).toEqual([{ m: true, login: true }]);
@@ -214,7 +203,7 @@ describe('IAM database users set up with SQL, RDS style, through Gatehouse', () 
     expect(tokenBefore.event.code).toBe('GH_IAM_USER_NOT_ENABLED');
     expect(tokenBefore.message).toBe(notEnabled('carol'));
 
-    await backendSql('GRANT rds_iam TO carol');
+    await t.backendSql('GRANT rds_iam TO carol');
     const granted = Date.now();
     const { result, stale } = await seenWithinTtl(
       granted,
@@ -232,7 +221,7 @@ describe('IAM database users set up with SQL, RDS style, through Gatehouse', () 
     expect(after.event.code).toBe('GH_IAM_ONLY_USER');
     // docs/iam-database-auth.md: membership decides, the stored password is kept, so REVOKE restores it.
     expect(await storedUser('carol')).toEqual({ auth: 'password', passwords: 1 });
-    await backendSql('REVOKE rds_iam FROM carol');
+    await t.backendSql('REVOKE rds_iam FROM carol');
     const revoked = Date.now();
     const back = await seenWithinTtl(
       revoked,

@@ -1,20 +1,15 @@
 // Revocation across nodes: a change made on node B refuses new IAM logins on node A and ends A's open sessions within 1 s.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Signer } from '@aws-sdk/rds-signer';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../src/config/load.js';
 import type { AuditEvent } from '../../../src/core/audit.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { type Gateway, startGateway } from '../../../src/gateway.js';
 import type { Caller } from '../../../src/iam/types.js';
 import {
   type AccessKeyPair,
   CONNECT_ANYWHERE,
+  type SecondNode,
   startTestGateway,
   type TestGateway,
 } from '../../support/gateway.js';
@@ -31,8 +26,7 @@ interface OpenSession {
 describe('revoking IAM access on one node ends it on another', () => {
   const events: AuditEvent[] = [];
   let t: TestGateway;
-  let nodeB: Gateway;
-  let nodeBDir: string;
+  let nodeB: SecondNode;
   let port: number;
   let ca: string;
   let region: string;
@@ -50,27 +44,13 @@ describe('revoking IAM access on one node ends it on another', () => {
       userId: 'AIDAADMIN',
       accessKeyId: t.gateway.bootstrapKey?.accessKeyId ?? '',
     };
-    nodeBDir = await mkdtemp(join(tmpdir(), 'gatehouse-node-b-'));
-    // Node B shares the store. On one machine it cannot bind the instance's address too (its listener start
-    // fails and is logged); it is the node the administrator's change is made on.
-    nodeB = await startGateway({
-      config: validateConfig(
-        {
-          store: { url: t.postgres.adminUrl('gatehouse') },
-          api: { listen: '127.0.0.1:0' },
-          masterKeyFile: join(t.dataDir, 'master.key'),
-          logLevel: 'silent',
-        },
-        {},
-      ),
-      dataDir: nodeBDir,
-      logger: silentLogger,
-    });
+    // Node B shares the store; it is the node the administrator's change is made on (on one machine it cannot
+    // also bind the instance's address).
+    nodeB = await t.startSecondNode();
   });
   afterAll(async () => {
-    await nodeB?.close();
+    await nodeB?.stop();
     await t?.stop();
-    if (nodeBDir) await rm(nodeBDir, { recursive: true, force: true });
   });
 
   const token = (key: AccessKeyPair) =>
@@ -128,7 +108,7 @@ describe('revoking IAM access on one node ends it on another', () => {
     const before = events.length;
 
     const changed = Date.now();
-    await nodeB.iam.iam.updateAccessKey(
+    await nodeB.gateway.iam.iam.updateAccessKey(
       { UserName: 'carol', AccessKeyId: key.accessKeyId, Status: 'Inactive' },
       admin,
     );
@@ -183,7 +163,7 @@ describe('revoking IAM access on one node ends it on another', () => {
       expect(await backendSessions()).toBe(1);
 
       const changed = Date.now();
-      await nodeB.iam.iam.deletePrincipalPolicy('User', 'erin', { PolicyName: 'connect' });
+      await nodeB.gateway.iam.iam.deletePrincipalPolicy('User', 'erin', { PolicyName: 'connect' });
       const took = await eventually(1000, async () => (await backendSessions()) === 0);
       expect(took).toBeLessThan(1000);
       expect(Date.now() - changed).toBeLessThan(1500);
@@ -206,7 +186,7 @@ describe('revoking IAM access on one node ends it on another', () => {
     try {
       const key = await t.createIamPrincipal('frank', CONNECT_ANYWHERE);
       const frank = await open(key);
-      await nodeB.iam.iam.deleteAccessKey({ UserName: 'frank', AccessKeyId: key.accessKeyId }, admin);
+      await nodeB.gateway.iam.iam.deleteAccessKey({ UserName: 'frank', AccessKeyId: key.accessKeyId }, admin);
       await eventually(1000, async () => (await login(key)) !== 'ok');
       await new Promise((r) => setTimeout(r, 300)); // a re-check pass had every chance to run
       expect((await frank.client.query('select 3 as n')).rows).toEqual([{ n: 3 }]);
@@ -227,7 +207,7 @@ describe('revoking IAM access on one node ends it on another', () => {
       .query('select repeat(md5(g::text), 50) from generate_series(1, 400000) g')
       .catch((e: Error) => e);
     await new Promise((r) => setTimeout(r, 150));
-    await nodeB.iam.iam.deleteAccessKey({ UserName: 'gina', AccessKeyId: key.accessKeyId }, admin);
+    await nodeB.gateway.iam.iam.deleteAccessKey({ UserName: 'gina', AccessKeyId: key.accessKeyId }, admin);
     const result = await streaming;
     expect(result).toBeInstanceOf(Error);
     expect((result as Error).message).toMatch(

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAuthToken } from '../../../src/auth/iam-token/generate.js';
 import { createAuthTokenProvider } from '../../../src/auth/iam-token/provider.js';
 import { type AccessKeyPair, CONNECT_ANYWHERE, type TestGateway } from '../../support/gateway.js';
-import { conninfo, runPsql } from '../../support/psql.js';
 import { requireBinary } from '../../support/require-binary.js';
 import {
   expectNoTokenLogged,
   type IamDbGateway,
   pgLogin,
+  psqlWithToken,
   refusalOf,
   type SdkKeys,
   startIamDbGateway,
@@ -50,18 +50,14 @@ describe('IAM auth tokens through the gateway', () => {
     'psql logs in with a token minted by @aws-sdk/rds-signer (PGPASSWORD, sslmode=verify-full)',
     async () => {
       const token = await mint('app_iam');
-      const r = await runPsql(
-        conninfo({
-          host: 'localhost',
-          port,
-          dbname: 'app',
-          user: 'app_iam',
-          sslmode: 'verify-full',
-          sslrootcert: t.caFile,
-        }),
-        'select current_user, count(*) from items',
-        { bin: psql as string, password: token },
-      );
+      const r = await psqlWithToken({
+        bin: psql as string,
+        port,
+        user: 'app_iam',
+        caFile: t.caFile,
+        token,
+        sql: 'select current_user, count(*) from items',
+      });
       expect(r.stderr).toBe('');
       expect(r.stdout.trim()).toBe('app_iam|1');
       const ok = h.events.find(

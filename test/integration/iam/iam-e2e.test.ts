@@ -1,7 +1,6 @@
 // The IAM plane end to end: unmodified AWS SDK clients against a real gateway (and a second node on the same store).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AttachUserPolicyCommand,
@@ -22,10 +21,8 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../src/config/load.js';
-import { silentLogger } from '../../../src/core/logger.js';
-import { type Gateway, startGateway } from '../../../src/gateway.js';
-import { startTestGateway, type TestGateway } from '../../support/gateway.js';
+import type { Gateway } from '../../../src/gateway.js';
+import { type SecondNode, startTestGateway, type TestGateway } from '../../support/gateway.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 
@@ -69,34 +66,19 @@ describe('IAM through the real gateway with the AWS SDK', () => {
   let admin: Keys;
   let clients: Awaited<ReturnType<typeof clientsFor>>;
   let bob: Keys;
-  let nodeB: Gateway;
-  let nodeBDir: string;
+  let nodeB: SecondNode;
   let clientsB: Awaited<ReturnType<typeof clientsFor>>;
 
   beforeAll(async () => {
     t = await startTestGateway();
     admin = t.gateway.bootstrapKey as Keys;
     clients = await clientsFor(t.gateway, t.caFile);
-    nodeBDir = await mkdtemp(join(tmpdir(), 'gatehouse-node-b-'));
-    nodeB = await startGateway({
-      config: validateConfig(
-        {
-          store: { url: t.postgres.adminUrl('gatehouse') },
-          api: { listen: '127.0.0.1:0' },
-          masterKeyFile: join(t.dataDir, 'master.key'),
-          logLevel: 'silent',
-        },
-        {},
-      ),
-      dataDir: nodeBDir,
-      logger: silentLogger,
-    });
-    clientsB = await clientsFor(nodeB, join(nodeBDir, 'ca.pem'));
+    nodeB = await t.startSecondNode();
+    clientsB = await clientsFor(nodeB.gateway, join(nodeB.dataDir, 'ca.pem'));
   });
   afterAll(async () => {
-    await nodeB?.close();
+    await nodeB?.stop();
     await t?.stop();
-    await rm(nodeBDir, { recursive: true, force: true });
   });
 
   it('the bootstrap admin is a real IAM user with AdministratorAccess and can do everything', async () => {

@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import type { AuditEvent, ConnectAttemptEvent } from '../../../../src/core/audit.js';
 import { findInstance } from '../../../../src/store/instances-repo.js';
 import { startTestGateway, type TestGateway } from '../../../support/gateway.js';
+import { conninfo, runPsql } from '../../../support/psql.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 
@@ -66,6 +67,29 @@ export async function startIamDbGateway(): Promise<IamDbGateway> {
       return `arn:aws:rds-db:${t.gateway.account.region}:${t.gateway.account.accountId}:dbuser:${row.dbiResourceId}/${user}`;
     },
   };
+}
+
+/** psql (at `bin`) logs in as `user` with a token as PGPASSWORD over verified TLS and runs `sql`. */
+export function psqlWithToken(o: {
+  readonly bin: string;
+  readonly port: number;
+  readonly user: string;
+  readonly caFile: string;
+  readonly token: string;
+  readonly sql: string;
+}): ReturnType<typeof runPsql> {
+  return runPsql(
+    conninfo({
+      host: 'localhost',
+      port: o.port,
+      dbname: 'app',
+      user: o.user,
+      sslmode: 'verify-full',
+      sslrootcert: o.caFile,
+    }),
+    o.sql,
+    { bin: o.bin, password: o.token },
+  );
 }
 
 export interface LoginOptions {
