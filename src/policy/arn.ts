@@ -52,7 +52,8 @@ export class ArnPattern {
   private constructor(readonly template: Template) {
     const source = template.source;
     const plain = !template.hasVariables && !/[*?]/.test(source);
-    this.exact = plain ? source : null;
+    // The text with escapes (`${$}`) replaced, not the source: `a${$}b` names the resource `a$b`.
+    this.exact = plain ? template.resolveString(NO_VARIABLES) : null;
     this.matchesEverything = source === '*';
     const marks = [
       source.indexOf('*'),
@@ -61,7 +62,10 @@ export class ArnPattern {
     ];
     const cut = marks.filter((i) => i >= 0);
     this.prefix = source.slice(0, cut.length === 0 ? source.length : Math.min(...cut));
-    const covered = this.prefix.split(':').length - 1;
+    // Parts 0-4 end at one of the first five colons, so a prefix holding k colons covers parts 0..k-1 in
+    // full. The resource part (index 5) may hold colons of its own (rds-db's `dbuser:ID/USER`) and never
+    // ends at one: it is always compared, however many colons the prefix has.
+    const covered = Math.min(this.prefix.split(':').length - 1, 5);
     const segments = template.splitArn();
     this.parts = segments.length;
     this.checks = segments
@@ -76,6 +80,11 @@ export class ArnPattern {
 
   get source(): string {
     return this.template.source;
+  }
+
+  /** Whether every variable of the pattern has a value in the request (always true without variables). */
+  resolves(vars: VariableSource): boolean {
+    return !this.template.hasVariables || this.template.resolveString(vars) !== null;
   }
 
   /**

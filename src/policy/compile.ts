@@ -50,18 +50,20 @@ interface ActionEntry {
   readonly filterable: boolean;
 }
 
-/** Whether the statement's Resource/NotResource admits the request's resource. */
+/**
+ * Whether the statement's Resource/NotResource admits the request's resource. An entry whose variable
+ * cannot be resolved matches nothing; under NotResource it makes an Allow not apply (it must not grant
+ * every other resource) while a Deny still applies to resources no other entry names.
+ */
 export function resourceMatches(st: CompiledStatement, bounds: ArnBounds, vars: VariableSource): boolean {
-  let hit = st.resources === null;
-  if (!hit) {
-    for (const p of st.resources ?? []) {
-      if (p.match(bounds, vars)) {
-        hit = true;
-        break;
-      }
-    }
+  const patterns = st.resources;
+  if (patterns === null) return !st.notResource;
+  for (const p of patterns) if (p.match(bounds, vars)) return !st.notResource;
+  if (!st.notResource) return false;
+  if (st.effect === 'Allow' && !st.resourcesStatic) {
+    for (const p of patterns) if (!p.resolves(vars)) return false;
   }
-  return hit !== st.notResource;
+  return true;
 }
 
 export class CompiledPolicy {

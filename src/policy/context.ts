@@ -18,7 +18,9 @@ export class RequestScope implements VariableSource {
     const keys = new Map<string, readonly string[]>();
     for (const name in this.request.context) {
       const entry = this.request.context[name];
-      if (entry) keys.set(name.toLowerCase(), entry.values);
+      // The first spelling wins, as in the scan below: both paths must pick the same key.
+      const lower = name.toLowerCase();
+      if (entry && !keys.has(lower)) keys.set(lower, entry.values);
     }
     this.keys = keys;
     return keys;

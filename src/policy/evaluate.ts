@@ -36,7 +36,8 @@ function applies(st: CompiledStatement, scope: RequestScope, resourceChecked: bo
   if (!(resourceChecked && st.resourcesStatic) && !resourceMatches(st, scope.resource, scope)) {
     return PRINCIPAL_MATCH.none;
   }
-  for (const c of st.conditions) if (!conditionHolds(c, scope)) return PRINCIPAL_MATCH.none;
+  const allow = st.effect === 'Allow';
+  for (const c of st.conditions) if (!conditionHolds(c, scope, allow)) return PRINCIPAL_MATCH.none;
   return how;
 }
 

@@ -156,7 +156,9 @@ export class Template {
     } else {
       values = this.values(source);
       if (values === null) return null;
-      key = values.join('\u0000');
+      // Length-prefixed, so no two value lists share a key (a join on a separator would let values that
+      // contain the separator collide, and reuse another request's glob).
+      key = values.map((v) => `${v.length}:${v}`).join('');
     }
     if (key !== this.memoKey) {
       this.memoGlob = this.buildGlob(values);

@@ -1,8 +1,11 @@
 // One condition (operator + key + values) compiled, and its truth for a request, with AWS's rules:
 // values of a key are ORed (NORed for negated operators); a missing key makes a condition false, except
 // that negated operators, ...IfExists and ForAllValues are then true, and Null tests presence only.
+// A policy value whose variable cannot be resolved never matches; in an Allow a negated operator with
+// such a value does not hold either (docs/decisions.md, "Policy variables that cannot be resolved").
 import type { RequestScope } from '../context.js';
 import type { ConditionEntry, SetOperator } from '../types.js';
+import { Template } from '../variables.js';
 import { FAMILIES } from './families.js';
 import type { ValueMatcher } from './matcher.js';
 import { parseOperatorName } from './operators.js';
@@ -17,6 +20,14 @@ export interface CompiledCondition {
   /** For Null: which presence states satisfy it (values "true" = absent, "false" = present, ORed). */
   readonly nullWants: { absent: boolean; present: boolean } | null;
   readonly match: ValueMatcher;
+  /** Policy values with variables (String and Arn operators only); empty when there are none. */
+  readonly variableValues: readonly Template[];
+}
+
+/** Whether some policy value of the condition has a variable the request cannot resolve. */
+function unresolved(c: CompiledCondition, scope: RequestScope): boolean {
+  for (const t of c.variableValues) if (t.resolveString(scope) === null) return true;
+  return false;
 }
 
 export function compileCondition(entry: ConditionEntry, variables: boolean): CompiledCondition {
@@ -37,10 +48,20 @@ export function compileCondition(entry: ConditionEntry, variables: boolean): Com
     negated: operator.negated,
     nullWants,
     match: FAMILIES[operator.family].compile(entry.values, operator.comparison, variables),
+    variableValues:
+      variables && (operator.family === 'string' || operator.family === 'arn')
+        ? entry.values.map((v) => Template.parse(v, true)).filter((t) => t.hasVariables)
+        : [],
   };
 }
 
-export function conditionHolds(c: CompiledCondition, scope: RequestScope): boolean {
+/**
+ * Whether the condition holds. `allow`: the statement is an Allow, where a negated operator whose value
+ * cannot be resolved does not hold (it must not grant); in a Deny it holds, as AWS documents for a
+ * variable with no value ("inverted condition operators … match against a null value"), so a Deny never
+ * loosens for want of a value.
+ */
+export function conditionHolds(c: CompiledCondition, scope: RequestScope, allow: boolean): boolean {
   const values = scope.lookup(c.key, c.keyLower);
   if (c.nullWants !== null) return values === undefined ? c.nullWants.absent : c.nullWants.present;
   if (values === undefined) {
@@ -48,6 +69,7 @@ export function conditionHolds(c: CompiledCondition, scope: RequestScope): boole
     if (c.set === 'ForAnyValue') return false;
     return c.negated;
   }
+  if (allow && c.negated && c.variableValues.length > 0 && unresolved(c, scope)) return false;
   if (c.set === 'ForAllValues') {
     for (const v of values) if (c.match(v, scope) === c.negated) return false;
     return true;

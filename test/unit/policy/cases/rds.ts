@@ -52,6 +52,38 @@ export const rdsCases: PolicyCase[] = [
     sids: ['Connect'],
   },
   {
+    name: 'RDS: dbuser:*/jane does not admit another database user (advisory GH-SA-2026-001)',
+    identity: one(`arn:aws:rds-db:us-east-1:${ACCOUNT}:dbuser:*/jane`),
+    request: connect('bob'),
+    expect: 'implicitDeny',
+  },
+  {
+    name: 'RDS: dbuser:*/${aws:username} admits only the database user named like the caller',
+    identity: one(`arn:aws:rds-db:us-east-1:${ACCOUNT}:dbuser:*/\${aws:username}`),
+    request: connect('admin'),
+    expect: 'implicitDeny',
+  },
+  {
+    name: "RDS: dbuser:*/${aws:username} admits the caller's own name",
+    identity: one(`arn:aws:rds-db:us-east-1:${ACCOUNT}:dbuser:*/\${aws:username}`),
+    request: connect('jane'),
+    expect: 'allowed',
+    sids: ['Connect'],
+  },
+  {
+    name: 'RDS: ? in the name stands for one character only (app_us? admits app_user, not app_users)',
+    identity: one(`arn:aws:rds-db:us-east-1:${ACCOUNT}:dbuser:${DBI}/app_use?`),
+    request: connect('app_users'),
+    expect: 'implicitDeny',
+  },
+  {
+    name: 'RDS: ? in the name admits the one-character variant',
+    identity: one(`arn:aws:rds-db:us-east-1:${ACCOUNT}:dbuser:${DBI}/app_use?`),
+    request: connect('app_user'),
+    expect: 'allowed',
+    sids: ['Connect'],
+  },
+  {
     name: 'RDS: another instance is refused',
     identity: one(DBUSER('jane')),
     request: { ...connect('jane'), resource: DBUSER('jane', 'us-east-1', 'db-ZZZZZZZZZZZZZZZZZ') },

@@ -1,7 +1,7 @@
 // Policy variables (IAM "Variables and tags"): substitution in Resource and String/Arn condition values,
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables are written ${...} inside plain strings.
 // principal tags, defaults, the ${*} ${?} ${$} escapes, missing values, and Version 2008 (no variables).
-import { ACCOUNT, ALICE, allow, arn, BUCKET, date, doc, ip, type PolicyCase, str } from './case.js';
+import { ACCOUNT, ALICE, allow, arn, BUCKET, date, deny, doc, ip, type PolicyCase, str } from './case.js';
 
 const home = (user: string) => ({ action: 's3:GetObject', resource: `${BUCKET}/home/${user}/notes.txt` });
 const HOME_POLICY = doc(allow('Home', 's3:GetObject', `${BUCKET}/home/\${aws:username}/*`));
@@ -10,6 +10,15 @@ const v2008 = (...statements: ReturnType<typeof allow>[]) => ({
   Statement: statements,
 });
 const LIST = { action: 's3:ListBucket', resource: BUCKET };
+/** A role session: it has no aws:username. */
+const ROLE_SESSION = { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/app/s1`, accountId: ACCOUNT };
+/** Everything but the caller's own home folder, by NotResource. */
+const notHome = (Sid: string, Effect: 'Allow' | 'Deny') => ({
+  Sid,
+  Effect,
+  Action: 's3:GetObject',
+  NotResource: `${BUCKET}/home/\${aws:username}/*`,
+});
 
 export const variableCases: PolicyCase[] = [
   {
@@ -187,7 +196,7 @@ export const variableCases: PolicyCase[] = [
     expect: 'implicitDeny',
   },
   {
-    name: 'StringNotEquals against an unresolvable variable: that value matches nothing, so the negation holds (AWS docs ambiguous)',
+    name: 'an Allow whose StringNotEquals value cannot be resolved does not apply (it must not grant; decisions.md)',
     identity: [
       doc(
         allow('N', 's3:ListBucket', BUCKET, {
@@ -196,8 +205,96 @@ export const variableCases: PolicyCase[] = [
       ),
     ],
     request: { ...LIST, context: { 's3:prefix': str('x') } },
+    expect: 'implicitDeny',
+  },
+  {
+    name: 'an Allow whose StringNotLike has one unresolvable value among resolvable ones does not apply either',
+    identity: [
+      doc(
+        allow('N', 's3:ListBucket', BUCKET, {
+          StringNotLike: { 's3:prefix': ['secret/*', '${aws:PrincipalTag/project}/*'] },
+        }),
+      ),
+    ],
+    request: { ...LIST, context: { 's3:prefix': str('public/x') } },
+    expect: 'implicitDeny',
+  },
+  {
+    name: 'a Deny whose StringNotEquals value cannot be resolved applies (a null is "not equal"; a Deny never loosens)',
+    identity: [
+      doc(
+        allow('All', 's3:ListBucket', BUCKET),
+        deny('D', 's3:ListBucket', BUCKET, {
+          StringNotEquals: { 's3:prefix': '${aws:PrincipalTag/project}' },
+        }),
+      ),
+    ],
+    request: { ...LIST, context: { 's3:prefix': str('x') } },
+    expect: 'explicitDeny',
+    sids: ['D'],
+  },
+  {
+    name: 'an Allow with NotResource naming ${aws:username} does not apply to a caller without one (role session)',
+    identity: [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'NR',
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            NotResource: `${BUCKET}/home/\${aws:username}/*`,
+          },
+        ],
+      },
+    ],
+    request: {
+      ...home('bob'),
+      principal: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/app/s1`, accountId: ACCOUNT },
+    },
+    expect: 'implicitDeny',
+  },
+  {
+    name: "an Allow with NotResource naming ${aws:username} still applies outside the caller's own folder when it resolves",
+    identity: [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'NR',
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            NotResource: `${BUCKET}/home/\${aws:username}/*`,
+          },
+        ],
+      },
+    ],
+    request: home('bob'),
     expect: 'allowed',
-    sids: ['N'],
+    sids: ['NR'],
+  },
+  {
+    name: 'a Deny with NotResource naming ${aws:username} applies to a caller without one (fails closed)',
+    identity: [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'All', Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+          {
+            Sid: 'DNR',
+            Effect: 'Deny',
+            Action: 's3:GetObject',
+            NotResource: `${BUCKET}/home/\${aws:username}/*`,
+          },
+        ],
+      },
+    ],
+    request: {
+      ...home('alice'),
+      principal: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/app/s1`, accountId: ACCOUNT },
+    },
+    expect: 'explicitDeny',
+    sids: ['DNR'],
   },
   {
     name: 'Version 2008-10-17: ${aws:username} is literal text in Resource',
