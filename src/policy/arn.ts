@@ -48,8 +48,16 @@ export class ArnPattern {
    */
   private readonly prefix: string;
   readonly matchesEverything: boolean;
+  /**
+   * A Resource/NotResource pattern with a variable before the resource part: IAM takes variables there
+   * "only in the resource portion of the ARN" (after the fifth colon), so the pattern never resolves.
+   */
+  private readonly misplacedVariable: boolean;
 
-  private constructor(readonly template: Template) {
+  private constructor(
+    readonly template: Template,
+    resourceElement: boolean,
+  ) {
     const source = template.source;
     const plain = !template.hasVariables && !/[*?]/.test(source);
     // The text with escapes (`${$}`) replaced, not the source: `a${$}b` names the resource `a$b`.
@@ -68,14 +76,16 @@ export class ArnPattern {
     const covered = Math.min(this.prefix.split(':').length - 1, 5);
     const segments = template.splitArn();
     this.parts = segments.length;
+    this.misplacedVariable = resourceElement && segments.slice(0, 5).some((t) => t.hasVariables);
     this.checks = segments
       .map((t, index) => ({ index, template: t, glob: t.hasVariables ? null : t.resolveGlob(NO_VARIABLES) }))
       .filter(({ index, template: t }) => index >= covered && !(t.source === '*' && !t.hasVariables))
       .sort((a, b) => b.index - a.index);
   }
 
-  static parse(text: string, variables: boolean): ArnPattern {
-    return new ArnPattern(Template.parse(text, variables));
+  /** `resourceElement`: the pattern is a Resource/NotResource entry (not an Arn* condition value). */
+  static parse(text: string, variables: boolean, resourceElement = false): ArnPattern {
+    return new ArnPattern(Template.parse(text, variables), resourceElement);
   }
 
   get source(): string {
@@ -84,6 +94,7 @@ export class ArnPattern {
 
   /** Whether every variable of the pattern has a value in the request (always true without variables). */
   resolves(vars: VariableSource): boolean {
+    if (this.misplacedVariable) return false;
     return !this.template.hasVariables || this.template.resolveString(vars) !== null;
   }
 
@@ -93,6 +104,7 @@ export class ArnPattern {
    */
   match(bounds: ArnBounds, vars: VariableSource): boolean {
     if (this.matchesEverything) return true;
+    if (this.misplacedVariable) return false;
     const value = bounds.value;
     if (this.exact !== null) return this.exact === value;
     if (!value.startsWith(this.prefix) || bounds.segments < this.parts) return false;

@@ -161,7 +161,7 @@ function compileStatement(
     resources:
       resourceList === undefined || resourceList.includes('*')
         ? null
-        : resourceList.map((r) => ArnPattern.parse(r, variables)),
+        : resourceList.map((r) => ArnPattern.parse(r, variables, true)),
     notResource: st.notResource !== undefined,
     resourcesStatic: (resourceList ?? []).every((r) => !Template.parse(r, variables).hasVariables),
     principal: principal === undefined ? null : new PrincipalMatcher(principal),

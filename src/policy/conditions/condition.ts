@@ -65,8 +65,9 @@ export function conditionHolds(c: CompiledCondition, scope: RequestScope, allow:
   const values = scope.lookup(c.key, c.keyLower);
   if (c.nullWants !== null) return values === undefined ? c.nullWants.absent : c.nullWants.present;
   if (values === undefined) {
-    if (c.ifExists || c.set === 'ForAllValues') return true;
+    // ForAnyValue needs a value, IfExists or not (IAM: "ForAnyValue … returns false" for an absent key).
     if (c.set === 'ForAnyValue') return false;
+    if (c.ifExists || c.set === 'ForAllValues') return true;
     return c.negated;
   }
   if (allow && c.negated && c.variableValues.length > 0 && unresolved(c, scope)) return false;

@@ -142,11 +142,10 @@ export const setCases: PolicyCase[] = [
     sids: ['Tag'],
   },
   {
-    name: 'ForAnyValue:StringEqualsIfExists on a missing key is true',
+    name: 'ForAnyValue:StringEqualsIfExists on a missing key is false: the set operator needs a value, IfExists or not (as AWS answers)',
     identity: tagIf({ 'ForAnyValue:StringEqualsIfExists': { 'aws:TagKeys': ['env'] } }),
     request: TAG,
-    expect: 'allowed',
-    sids: ['Tag'],
+    expect: 'implicitDeny',
   },
   {
     name: 'ForAnyValue:NumericLessThan works on multivalued numbers',

@@ -254,8 +254,8 @@ function conditionHolds(c: ConditionEntry, req: AuthzRequest, variables: boolean
   }
   const negated = NEGATED.has(c.base);
   if (values === undefined) {
+    if (c.set === 'ForAnyValue') return false; // a set operator that needs a value, IfExists or not
     if (c.ifExists || c.set === 'ForAllValues') return true;
-    if (c.set === 'ForAnyValue') return false;
     return negated;
   }
   const results = (v: string) => c.values.map((p) => valueMatches(c.base, p, v, variables, req));
@@ -299,10 +299,33 @@ function actionApplies(st: Statement, action: string): boolean {
   return st.action !== undefined ? hit : !hit;
 }
 
+/** Whether a variable (not an escape) stands before the fifth colon of the text: IAM never resolves it there. */
+function variableBeforeResourcePart(text: string, variables: boolean): boolean {
+  if (!variables) return false;
+  let colons = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === ':') colons++;
+    if (!text.startsWith('${', i)) continue;
+    let quoted = false;
+    let close = -1;
+    for (let j = i + 2; j < text.length && close < 0; j++) {
+      if (text[j] === "'") quoted = !quoted;
+      else if (text[j] === '}' && !quoted) close = j;
+    }
+    if (close < 0) return false;
+    const inner = text.slice(i + 2, close);
+    if (colons < 5 && inner !== '*' && inner !== '?' && inner !== '$') return true;
+    i = close;
+  }
+  return false;
+}
+
 function resourceApplies(st: Statement, req: AuthzRequest, variables: boolean): boolean {
   const patterns = st.resource ?? st.notResource;
   if (patterns === undefined) return true;
-  const results = patterns.map((p) => arnMatch(p, variables, req, req.resource));
+  const results = patterns.map((p) =>
+    variableBeforeResourcePart(p, variables) ? null : arnMatch(p, variables, req, req.resource),
+  );
   if (st.resource !== undefined) return results.includes(true);
   if (results.includes(true)) return false;
   // NotResource: an entry that cannot be resolved keeps an Allow from applying; a Deny still applies.
