@@ -28,5 +28,7 @@ export function readKnobs(env = process.env) {
     scale: positiveInt(env, 'BENCH_SCALE', 10),
     poolSize: positiveInt(env, 'BENCH_POOL_SIZE', 16),
     output: env['BENCH_OUTPUT'] ? resolve(env['BENCH_OUTPUT']) : resolve(REPO_ROOT, 'docs/benchmarks.md'),
+    // A git revision whose policy evaluator is measured beside this one's (policy-baseline.mjs); none when unset.
+    policyBaseline: env['BENCH_POLICY_BASELINE'] || null,
   };
 }

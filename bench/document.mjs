@@ -116,7 +116,24 @@ function tokenSection(tokens) {
   ];
 }
 
-function policySection(policy) {
+/** This build's policy evaluator beside an earlier commit's, measured in the same run (BENCH_POLICY_BASELINE). */
+function baselineLines(b) {
+  if (!b) return [];
+  const n = (x) => x.toLocaleString('en-US');
+  const ratio = (a, z) => `${(a / z).toFixed(2)}x`;
+  const where = b.pinnedCpu === null ? 'not pinned' : `pinned to CPU ${b.pinnedCpu}`;
+  return [
+    '',
+    `Beside commit \`${b.baselineSha}\` (\`BENCH_POLICY_BASELINE=${b.rev}\`, built in a temporary worktree): each tree's own \`bench/policy-eval.mjs\` in its own Node process (${where}), the two alternating for ${b.rounds} rounds of ${b.seconds} s per case; medians.`,
+    '',
+    `| case | this build (${b.currentSha}) | ${b.baselineSha} | ratio |`,
+    '| --- | ---: | ---: | ---: |',
+    `| repeated (action, resource) pairs | ${n(b.current.hot)} | ${n(b.baseline.hot)} | ${ratio(b.current.hot, b.baseline.hot)} |`,
+    `| every resource new | ${n(b.current.cold)} | ${n(b.baseline.cold)} | ${ratio(b.current.cold, b.baseline.cold)} |`,
+  ];
+}
+
+function policySection(policy, policyBaseline) {
   if (!policy) return [];
   const n = (x) => x.toLocaleString('en-US');
   return [
@@ -129,6 +146,7 @@ function policySection(policy) {
     '| --- | ---: | ---: |',
     `| repeated (action, resource) pairs, as a connection storm of one app sends | ${n(policy.hot.perSecond)} | ${n(policy.hot.perCpuSecond)} |`,
     `| every resource new (per-policy memo defeated) | ${n(policy.cold.perSecond)} | ${n(policy.cold.perCpuSecond)} |`,
+    ...baselineLines(policyBaseline),
     '',
   ];
 }
@@ -143,6 +161,7 @@ export function renderDocument({
   results,
   setupLines,
   policy,
+  policyBaseline,
   tokens,
 }) {
   const sections = workloads.flatMap((w) => {
@@ -177,7 +196,7 @@ export function renderDocument({
     '## Results',
     '',
     ...sections,
-    ...policySection(policy),
+    ...policySection(policy, policyBaseline),
     ...tokenSection(tokens),
     reading(results, knobs, machine),
     '',

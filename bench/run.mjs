@@ -11,6 +11,7 @@ import { describeMachine, loadAverageText } from './machine.mjs';
 import { measure } from './measure.mjs';
 import { WORKLOADS } from './pgbench.mjs';
 import { pgbouncerVersion, startPgbouncer } from './pgbouncer.mjs';
+import { runPolicyBaseline } from './policy-baseline.mjs';
 import { runPolicyBench } from './policy-eval.mjs';
 import {
   BENCH_DB,
@@ -119,6 +120,19 @@ async function main() {
   // First, while nothing else of the bench runs: policy evaluation on one core (no I/O).
   const policy = await runPolicyBench({ seconds: Math.min(10, knobs.seconds) });
   console.log(`policy evaluation: ${policy.hot.perSecond} evaluations/s (50 policies x 10 statements)`);
+  const policyBaseline = knobs.policyBaseline
+    ? await runPolicyBaseline({
+        rev: knobs.policyBaseline,
+        seconds: Math.min(5, knobs.seconds),
+        rounds: Math.max(3, knobs.rounds),
+        log,
+      })
+    : null;
+  if (policyBaseline) {
+    console.log(
+      `policy evaluation beside ${policyBaseline.baselineSha}: ${policyBaseline.current.hot} vs ${policyBaseline.baseline.hot} evaluations/s`,
+    );
+  }
   log('IAM auth token verification on one core (its own process)');
   // At least 5 rounds: on a shared VM single rounds swing by a third, and the median of 5 is steadier than of 3.
   const tokens = await runTokenVerifyProcess({
@@ -149,6 +163,7 @@ async function main() {
       results,
       setupLines: setupLines(knobs, targets),
       policy,
+      policyBaseline,
       tokens,
     });
     await writeFile(knobs.output, doc);
