@@ -20,7 +20,7 @@ import {
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { Signer } from '@aws-sdk/rds-signer';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { conninfo, runPsql } from '../../support/psql.js';
 import { requireBinary } from '../../support/require-binary.js';
 import {
@@ -415,18 +415,17 @@ describe('GH-SA-2026-001 exposure query (docs/security.md) against a store fille
     expect(await login('app_admin')).toMatchObject({ ok: false, sqlstate: '28000' });
 
     const principalArn = `arn:aws:iam::${h.accountId}:user/alice`;
-    const audit = async () => {
-      // The gateway writes the event just after answering the client.
-      for (let i = 0; i < 100; i++) {
+    // The gateway writes the event just after answering the client: wait for both lines to be there.
+    const events = await vi.waitFor(
+      () => {
         const found = h.logLines
           .map((l) => JSON.parse(l) as Record<string, unknown>)
           .filter((e) => e['audit'] === true && e['type'] === 'db.connect' && e['method'] === 'iam');
-        if (found.length >= 2) return found;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      throw new Error('no db.connect audit lines');
-    };
-    const events = await audit();
+        if (found.length < 2) throw new Error(`${found.length} db.connect audit line(s) so far`);
+        return found;
+      },
+      { timeout: 5_000, interval: 20 },
+    );
     expect(events).toContainEqual(
       expect.objectContaining({
         instance: 'orders',
