@@ -235,64 +235,21 @@ export const variableCases: PolicyCase[] = [
   },
   {
     name: 'an Allow with NotResource naming ${aws:username} does not apply to a caller without one (role session)',
-    identity: [
-      {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'NR',
-            Effect: 'Allow',
-            Action: 's3:GetObject',
-            NotResource: `${BUCKET}/home/\${aws:username}/*`,
-          },
-        ],
-      },
-    ],
-    request: {
-      ...home('bob'),
-      principal: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/app/s1`, accountId: ACCOUNT },
-    },
+    identity: [doc(notHome('NR', 'Allow'))],
+    request: { ...home('bob'), principal: ROLE_SESSION },
     expect: 'implicitDeny',
   },
   {
     name: "an Allow with NotResource naming ${aws:username} still applies outside the caller's own folder when it resolves",
-    identity: [
-      {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'NR',
-            Effect: 'Allow',
-            Action: 's3:GetObject',
-            NotResource: `${BUCKET}/home/\${aws:username}/*`,
-          },
-        ],
-      },
-    ],
+    identity: [doc(notHome('NR', 'Allow'))],
     request: home('bob'),
     expect: 'allowed',
     sids: ['NR'],
   },
   {
     name: 'a Deny with NotResource naming ${aws:username} applies to a caller without one (fails closed)',
-    identity: [
-      {
-        Version: '2012-10-17',
-        Statement: [
-          { Sid: 'All', Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
-          {
-            Sid: 'DNR',
-            Effect: 'Deny',
-            Action: 's3:GetObject',
-            NotResource: `${BUCKET}/home/\${aws:username}/*`,
-          },
-        ],
-      },
-    ],
-    request: {
-      ...home('alice'),
-      principal: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/app/s1`, accountId: ACCOUNT },
-    },
+    identity: [doc(allow('All', 's3:GetObject'), notHome('DNR', 'Deny'))],
+    request: { ...home('alice'), principal: ROLE_SESSION },
     expect: 'explicitDeny',
     sids: ['DNR'],
   },
