@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { CHANGE_CHANNEL, type ChangeTopic } from './control-plane/context.js';
 import type { Logger } from './core/logger.js';
-import type { Store } from './store/pool.js';
+import { describeStoreError, type Store } from './store/pool.js';
 
 export interface ChangeFeed {
   close(): Promise<void>;
@@ -25,7 +25,8 @@ export async function listenForChanges(
     const c = new pg.Client({ connectionString: storeUrl, application_name: 'gatehouse-listen' });
     c.on('notification', (n) => onChange(n.payload ?? ''));
     c.on('error', (e) => {
-      logger.warn({ err: e }, 'change feed connection lost; reconnecting');
+      // Expected in a store outage (logged once by the store's pool): the reason, not a stack.
+      logger.warn({ reason: describeStoreError(storeUrl, e) }, 'change feed connection lost; reconnecting');
       c.end().catch(() => {});
       if (client === c) client = null;
       schedule();

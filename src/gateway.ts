@@ -10,12 +10,14 @@ import { bootstrapAdminKey } from './control-plane/access-keys.js';
 import type { Account, ControlContext } from './control-plane/context.js';
 import { createControlPlane } from './control-plane/index.js';
 import { createLoginDirectory } from './control-plane/login-directory.js';
-import { type AuditSink, combineAuditSinks, createLogAuditSink } from './core/audit.js';
+import { type AuditSink, cappedAuditSink, combineAuditSinks, createLogAuditSink } from './core/audit.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { DATA_DIR_FILES, writeGatewayInfo } from './core/data-dir.js';
+import { isGatehouseError } from './core/errors.js';
 import { newAccountId } from './core/ids.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { loadMasterKey, verifyMasterKey } from './core/master-key.js';
+import { createRefusalLog } from './core/refusal-log.js';
 import { createSecretBox, type SecretBox } from './core/secret-box.js';
 import type { ControlPlane } from './core/types.js';
 import { createPgEngine } from './engines/postgres/index.js';
@@ -77,7 +79,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, dataDir } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const store = await openStore(config.store.url, { logger });
+  const store = await openStore(config.store.url, { logger, clock });
   const cleanups: Array<() => Promise<void>> = [() => store.close()];
   const closeAll = async () => {
     for (const c of cleanups.reverse())
@@ -111,12 +113,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const secureContext = createSecureContext({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.2' });
 
     const keys = createCredentialLookup(store, box, clock, (e) =>
-      logger.warn({ err: e }, 'could not record access key use'),
+      // During a store outage this is the outage, already logged once by the store.
+      isGatehouseError(e) && e.code === 'GH_STORE_UNAVAILABLE'
+        ? logger.debug({ detail: e.detail }, 'could not record access key use')
+        : logger.warn({ err: e }, 'could not record access key use'),
     );
     const iam = createIamWiring({ store, box, clock, account, notify: () => notifyChange(store, 'iam') });
-    const audit = options.audit
-      ? combineAuditSinks(createLogAuditSink(logger), options.audit)
-      : createLogAuditSink(logger);
+    // Capped before the fan-out, so every sink records the same (bounded) event.
+    const audit = cappedAuditSink(
+      options.audit
+        ? combineAuditSinks(createLogAuditSink(logger), options.audit)
+        : createLogAuditSink(logger),
+    );
+    // Refusal lines are rate-limited per source and code; summaries of ended windows are written every 10 s,
+    // the rest at shutdown (after the listeners, which are closed first).
+    const refusalLog = createRefusalLog({
+      logger,
+      clock,
+      burst: config.log.refusalBurst,
+      windowMs: config.log.refusalWindowSeconds * 1000,
+    });
+    const refusalSweep = setInterval(() => refusalLog.flush(), 10_000).unref();
+    cleanups.push(async () => {
+      clearInterval(refusalSweep);
+      refusalLog.close();
+    });
     const iamSessions = new LiveIamSessions();
     let listeners: ListenerSet | null = null;
     const ctx: ControlContext = {
@@ -140,6 +161,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         maxStartupPacketBytes: config.listener.maxStartupPacketBytes,
         maxAuthMessageBytes: config.listener.maxAuthMessageBytes,
         maxPendingConnections: config.listener.maxPendingConnections,
+        maxPendingPerSource: config.listener.maxPendingPerSource,
+        maxTlsRefusals: config.listener.maxTlsRefusals,
+        maxSessionsPerInstance: config.listener.maxSessionsPerInstance,
         backendConnectTimeoutMs: config.backend.connectTimeoutSeconds * 1000,
         maxIamTokenBytes: config.listener.maxIamTokenBytes,
       },
@@ -155,6 +179,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }),
       iamSessions,
       audit,
+      refusalLog,
     });
     const listenerSet = createListenerSet(
       store,

@@ -31,7 +31,9 @@ export function toApiError(
     // The stack goes to the operator log only, under the id the client sees.
     logger.error({ requestId, err: e }, 'management API internal error');
   } else {
-    logger.info({ requestId, code: err.code, detail: err.detail }, 'management API call refused');
+    // A store outage is logged once by the store (src/store/outage.ts), not per call.
+    const level = err.code === 'GH_STORE_UNAVAILABLE' ? 'debug' : 'info';
+    logger[level]({ requestId, code: err.code, detail: err.detail }, 'management API call refused');
   }
   return {
     status: err.spec.http,

@@ -12,6 +12,8 @@ export interface RunUpOptions {
   apiPort: number;
   storePort?: number;
   out: NodeJS.WritableStream;
+  /** Size and number of `<data-dir>/gatehouse.log` files. */
+  logRotation?: { maxBytes: number; maxFiles: number };
 }
 
 /** The exports of src/gateway.ts the CLI uses; the assignment below keeps the two in step at compile time. */

@@ -1,15 +1,19 @@
 // `gatehouse up`: a complete local gateway (embedded PostgreSQL, demo instance, admin key, TLS) in one command.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { resolveDataDir } from '../core/data-dir.js';
+import { DEFAULT_LOG_ROTATION, MIN_LOG_FILE_BYTES } from '../core/log-rotation.js';
 import { type CliIo, globalsOf } from './context.js';
 import { parsePort } from './duration.js';
 import { closeOnSignal } from './shutdown.js';
+import { parseCount, parseSize } from './size.js';
 
 interface UpFlags {
   host: string;
   pgPort: number;
   apiPort: number;
   storePort?: number;
+  logMaxSize: number;
+  logMaxFiles: number;
 }
 
 export function registerUp(program: Command, io: CliIo): void {
@@ -24,6 +28,17 @@ export function registerUp(program: Command, io: CliIo): void {
       'embedded PostgreSQL port (default: the last one used, else 54329)',
       parsePort,
     )
+    .addOption(
+      new Option('--log-max-size <size>', 'size at which <data-dir>/gatehouse.log rotates (e.g. 512k, 10m)')
+        .argParser((t: string) => parseSize(t, MIN_LOG_FILE_BYTES))
+        .default(DEFAULT_LOG_ROTATION.maxBytes, '10m'),
+    )
+    .option(
+      '--log-max-files <n>',
+      'log files kept, the current one included',
+      parseCount,
+      DEFAULT_LOG_ROTATION.maxFiles,
+    )
     .action(async (f: UpFlags, cmd: Command) => {
       const { runUp } = await io.loadGateway();
       const gateway = await runUp({
@@ -33,6 +48,7 @@ export function registerUp(program: Command, io: CliIo): void {
         apiPort: f.apiPort,
         ...(f.storePort === undefined ? {} : { storePort: f.storePort }),
         out: io.stdout,
+        logRotation: { maxBytes: f.logMaxSize, maxFiles: f.logMaxFiles },
       });
       await closeOnSignal(gateway, io);
     });

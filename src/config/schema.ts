@@ -34,6 +34,9 @@ export const configSchema = z
         maxAuthMessageBytes: z.number().int().min(1024).max(1_000_000).default(65_535),
         maxIamTokenBytes: z.number().int().min(1024).max(65_535).default(8192),
         maxPendingConnections: z.number().int().positive().default(1000),
+        maxPendingPerSource: z.number().int().positive().default(64),
+        maxTlsRefusals: z.number().int().min(0).default(100),
+        maxSessionsPerInstance: z.number().int().positive().default(350),
       })
       .strict()
       .default({
@@ -42,6 +45,9 @@ export const configSchema = z
         maxAuthMessageBytes: 65_535,
         maxIamTokenBytes: 8192,
         maxPendingConnections: 1000,
+        maxPendingPerSource: 64,
+        maxTlsRefusals: 100,
+        maxSessionsPerInstance: 350,
       }),
     backend: z
       .object({ connectTimeoutSeconds: z.number().positive().max(120).default(5) })
@@ -52,6 +58,14 @@ export const configSchema = z
       .strict()
       .default({ iterations: 4096 }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Refusal lines per client address and error code in one window; the rest are counted in a summary line.
+    log: z
+      .object({
+        refusalBurst: z.number().int().positive().default(10),
+        refusalWindowSeconds: z.number().int().positive().max(3600).default(60),
+      })
+      .strict()
+      .default({ refusalBurst: 10, refusalWindowSeconds: 60 }),
   })
   .strict();
 

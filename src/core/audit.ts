@@ -1,5 +1,6 @@
 // The audit hook: one structured event per connection attempt and per revoked session (the audit issue makes it durable).
 import type { ErrorCode } from './errors.js';
+import { capLogFields } from './log-fields.js';
 import type { Logger } from './logger.js';
 
 export interface ConnectAttemptEvent {
@@ -46,6 +47,18 @@ export function createLogAuditSink(logger: Logger): AuditSink {
   return {
     emit(event) {
       log.info(event, event.type);
+    },
+  };
+}
+
+/**
+ * Every string field of every event escaped and capped (user and database names, addresses: 256 units with the
+ * original length noted) before any sink sees it: the event is still written, only an oversized value is cut.
+ */
+export function cappedAuditSink(sink: AuditSink): AuditSink {
+  return {
+    emit(event) {
+      sink.emit(capLogFields(event));
     },
   };
 }

@@ -1,5 +1,6 @@
 // The registry of stable error codes. Every refusal Gatehouse emits comes from here; docs/errors.md
 // lists each code and a test keeps the two in step.
+import { CLIENT_TEXT_MAX, CLIENT_VALUE_MAX, clientText } from './client-text.js';
 
 export interface ErrorSpec {
   /** SQLSTATE sent to PostgreSQL clients. */
@@ -117,7 +118,7 @@ export const ERRORS = {
     502,
     'ServiceUnavailable',
     'could not connect to the backend of instance "{instance}"',
-    'The backend database did not accept a TCP/TLS connection within the connect timeout. Check that it is running and that backend-url is right.',
+    'No connection to the backend database: TCP was refused, unroutable or not established within backend.connectTimeoutSeconds, or TLS to it failed. Check that it is running and that backend-url is right.',
   ),
   GH_BACKEND_REFUSED: spec(
     '57P03',
@@ -125,6 +126,13 @@ export const ERRORS = {
     'ServiceUnavailable',
     'the backend of instance "{instance}" refused the connection',
     'The backend answered but refused Gatehouse (for example its own authentication failed, it is starting up or out of connection slots). The operator log has the backend message.',
+  ),
+  GH_BACKEND_TIMEOUT: spec(
+    '08001',
+    504,
+    'ServiceUnavailable',
+    'the backend of instance "{instance}" did not answer within {ms} ms',
+    'The backend accepted the TCP connection but did not finish the start-up (SSLRequest answer, TLS, login) within backend.connectTimeoutSeconds: it is hung or overloaded, or what listens at backend-url is not PostgreSQL. Nothing refused: compare GH_BACKEND_UNREACHABLE and GH_BACKEND_REFUSED. The operator detail says how far it got.',
   ),
   GH_SHUTTING_DOWN: spec(
     '57P01',
@@ -138,7 +146,21 @@ export const ERRORS = {
     429,
     'Throttling',
     'too many connections in authentication on this listener',
-    'More clients are in the pre-authentication phase than listener.maxPendingConnections allows.',
+    'More clients are in the pre-authentication phase than listener.maxPendingConnections allows. The refusal is sent after the TLS handshake and the startup packet, so clients can show it, while fewer than listener.maxTlsRefusals refusals are under way; beyond that it is sent at once, before TLS (libpq then reports only "server sent an error response during SSL exchange").',
+  ),
+  GH_TOO_MANY_CONNECTIONS_FROM_SOURCE: spec(
+    '53300',
+    429,
+    'Throttling',
+    'too many connections in authentication from {source}: at most {limit} at once per client address',
+    'One source address (an IPv6 address counts with its whole /64) has more connections in the pre-authentication phase than listener.maxPendingPerSource allows. Other addresses are unaffected.',
+  ),
+  GH_INSTANCE_SESSION_LIMIT: spec(
+    '53300',
+    429,
+    'Throttling',
+    'too many sessions on instance "{instance}": this Gatehouse node allows {limit} at once',
+    'The instance already has listener.maxSessionsPerInstance sessions on this node (relaying, or logging in to the backend). Refused before the backend is contacted, so the backend keeps its own connection slots.',
   ),
   GH_INTERNAL: spec(
     'XX000',
@@ -216,7 +238,7 @@ export const ERRORS = {
     400,
     'InvalidToken',
     'IAM auth token is dated {seconds} seconds in the future (signed at {signedAt}, server time {serverTime}): check the clock of the machine that minted it',
-    'X-Amz-Date is more than 5 minutes ahead of the gateway clock.',
+    'X-Amz-Date is more than 5 minutes ahead of the gateway clock. Told only once the signature has verified: a token with a bad signature gets GH_IAM_TOKEN_SIGNATURE_MISMATCH or GH_IAM_TOKEN_UNKNOWN_KEY.',
   ),
   GH_IAM_TOKEN_EXPIRY_TOO_LONG: spec(
     '28P01',
@@ -230,7 +252,7 @@ export const ERRORS = {
     400,
     'ExpiredToken',
     'IAM auth token expired {seconds} seconds ago (signed at {signedAt}, valid for {expires} seconds): mint a fresh token for each new connection',
-    'The token is older than its X-Amz-Expires. Pools must call the token provider for every new connection (see createAuthTokenProvider).',
+    'The token is older than its X-Amz-Expires. Pools must call the token provider for every new connection (see createAuthTokenProvider). Told only once the signature has verified.',
   ),
   GH_IAM_TOKEN_WRONG_HOST: spec(
     '28P01',
@@ -243,15 +265,15 @@ export const ERRORS = {
     '28P01',
     400,
     'InvalidToken',
-    'IAM auth token was signed with access key {accessKeyId}, which this Gatehouse does not know (never issued here, or deleted, with its user or role)',
-    'No access key or STS session with that id. AWS-issued keys cannot work: only Gatehouse holds the secrets of the keys it verifies.',
+    'IAM auth token signature does not match: check the access key id and secret access key, region, host and port used to sign, and that the token was not altered',
+    'No access key or STS session with that id (never issued here, or deleted with its user or role). AWS-issued keys cannot work: only Gatehouse holds the secrets of the keys it verifies. The client gets the same message as GH_IAM_TOKEN_SIGNATURE_MISMATCH, so it learns nothing of which keys exist; the operator detail names the key and, if the token was also out of its validity window, says so.',
   ),
   GH_IAM_TOKEN_SIGNATURE_MISMATCH: spec(
     '28P01',
     400,
     'InvalidToken',
-    'IAM auth token signature does not match (access key {accessKeyId}, signature {signaturePrefix}…): check the secret key, region, host and port used to sign, and that the token was not altered',
-    'The signature recomputed with the key secret differs from X-Amz-Signature (compared in constant time). Any altered byte of a token ends here or earlier.',
+    'IAM auth token signature does not match: check the access key id and secret access key, region, host and port used to sign, and that the token was not altered',
+    "The signature recomputed with the key secret (over the signed host as written, then lower-cased as botocore signs it) differs from X-Amz-Signature (compared in constant time). Any altered byte of a token ends here or earlier. Checked before the token's dates and the key's status, so a client without the secret learns neither; the operator detail has the key, its principal and status, and whether the token was also out of its validity window.",
   ),
   GH_IAM_TOKEN_KEY_INACTIVE: spec(
     '28P01',
@@ -449,7 +471,7 @@ export const ERRORS = {
     503,
     'ServiceUnavailable',
     'cannot reach the state store: {reason}',
-    'The PostgreSQL state store (store.url or the embedded PostgreSQL) is unreachable.',
+    'The PostgreSQL state store (store.url or the embedded PostgreSQL) is unreachable. At start-up the reason names the cause. While running (connection refused or terminated, the database not accepting connections, no answer to a connect or a query within 5 s), clients are told it is temporary and to retry; the log has one warn line when the outage starts and one info line with its duration when the store answers again.',
   ),
   GH_STORE_SCHEMA_TOO_NEW: spec(
     'F0000',
@@ -570,8 +592,16 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 export type ErrorParams = Record<string, string | number>;
 
+/** Parameters that hold a sentence the server composed, or an ARN: these get the longer cap. */
+const LONG_PARAMS: ReadonlySet<string> = new Set(['reason', 'principal', 'resource', 'caller', 'role']);
+
+/** Fills a template; every value goes through clientText, as any of them may come from a client. */
 function render(template: string, params: ErrorParams): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) return `{${name}}`;
+    return clientText(String(value), LONG_PARAMS.has(name) ? CLIENT_TEXT_MAX : CLIENT_VALUE_MAX);
+  });
 }
 
 /** A refusal with a stable code. `detail` is operator-only and never sent to clients. */

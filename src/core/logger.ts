@@ -1,9 +1,12 @@
-// Operator log (pino). Secrets never go in here; redact paths catch accidents.
+// Operator log (pino). Secrets never go in here (redact paths catch accidents); client-supplied fields are capped.
 import { type Logger, pino } from 'pino';
+import { capLogFields, capLogValue, LOG_TEXT_MAX, logFieldSerializers } from './log-fields.js';
 
 export type { Logger };
 
-export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; destination?: { write(line: string): unknown } } = {},
+): Logger {
   const level = options.level ?? process.env['GATEHOUSE_LOG_LEVEL'] ?? 'info';
   return pino(
     {
@@ -13,8 +16,20 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
         paths: ['password', '*.password', 'secret', '*.secret', 'token', '*.token'],
         censor: '[redacted]',
       },
+      // User, database, addresses and token parts are capped wherever they appear, child bindings included
+      // (serializers), and every other string field and the message get the long cap (src/core/log-fields.ts).
+      serializers: logFieldSerializers,
+      formatters: { log: (fields) => capLogFields(fields) },
+      hooks: {
+        logMethod(args, method) {
+          const i = typeof args[0] === 'string' ? 0 : 1;
+          const message: unknown = args[i];
+          if (typeof message === 'string') (args as unknown[])[i] = capLogValue(message, LOG_TEXT_MAX);
+          method.apply(this, args);
+        },
+      },
     },
-    options.destination ?? process.stderr,
+    (options.destination ?? process.stderr) as NodeJS.WritableStream,
   );
 }
 

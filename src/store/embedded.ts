@@ -262,6 +262,15 @@ async function readOptional(file: string): Promise<string | null> {
 }
 
 /**
+ * Server settings of `up`'s embedded PostgreSQL, which is both the store and the demo backend. initdb sizes
+ * a cluster for at most 100 connections (fewer on a small machine), which the demo sessions would share with
+ * the store's pool; 400 keeps the gateway's own per-instance session limit (`up` derives it, 350) the first
+ * to answer. shared_buffers is pinned at PostgreSQL's default so that initdb's probing cannot shrink it;
+ * 400 connection slots add only a few MB of shared memory (lock table, process array) on top.
+ */
+export const EMBEDDED_STORE_SETTINGS = { maxConnections: 400, sharedBuffers: '128MB' } as const;
+
+/**
  * The persistent store of `gatehouse up`: `<dataDir>/pgdata` initialised the first time only, its
  * password kept in `<dataDir>/pgdata.password` (0600), listening on 127.0.0.1:`port` only.
  */
@@ -291,6 +300,11 @@ export async function startEmbeddedStore(
     password,
     persistent: true,
     initialise: !initialised,
+    // -c flags win over postgresql.conf, so data dirs made by older versions are resized too.
+    postgresFlags: [
+      ...['-c', `max_connections=${EMBEDDED_STORE_SETTINGS.maxConnections}`],
+      ...['-c', `shared_buffers=${EMBEDDED_STORE_SETTINGS.sharedBuffers}`],
+    ],
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.portFlag ? { portFlag: options.portFlag } : {}),
   });

@@ -10,6 +10,23 @@ import type { Store } from './pool.js';
  */
 export const MIGRATION_LOCK_KEY = 0x47617465686f7573n;
 
+/**
+ * Waiting for another node's migrations, and a migration itself, may take far longer than the pool's
+ * per-query timeout (which exists so a frozen store answers logins with GH_STORE_UNAVAILABLE): these
+ * queries get their own, generous one.
+ */
+const MIGRATION_QUERY_TIMEOUT_MS = 15 * 60_000;
+
+/** A query config with the migration timeout (node-postgres reads `query_timeout` per query too). */
+function long(text: string, values?: unknown[]): pg.QueryConfig {
+  const config: pg.QueryConfig & { query_timeout: number } = {
+    text,
+    query_timeout: MIGRATION_QUERY_TIMEOUT_MS,
+  };
+  if (values !== undefined) config.values = values;
+  return config;
+}
+
 const CREATE_HISTORY = `
 CREATE TABLE IF NOT EXISTS gh_schema_migrations (
   version    integer PRIMARY KEY,
@@ -50,7 +67,7 @@ export async function migrate(
   try {
     // Session-level (not xact) lock: it must span several transactions. It is released explicitly
     // below, or by the server when this connection ends.
-    await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY.toString()]);
+    await client.query(long('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY.toString()]));
     try {
       return await applyPending(client, ordered);
     } finally {
@@ -88,7 +105,7 @@ async function applyPending(
     if (done.has(m.version)) continue;
     await client.query('BEGIN');
     try {
-      await client.query(m.sql);
+      await client.query(long(m.sql));
       await client.query('INSERT INTO gh_schema_migrations (version, name) VALUES ($1, $2)', [
         m.version,
         m.name,

@@ -14,6 +14,16 @@ export interface NextStepsInput {
   readonly region: string;
   readonly passwordFile: string;
   readonly logFile: string;
+  readonly limits: {
+    /** The gateway's own session limit for the demo instance (listener.maxSessionsPerInstance). */
+    readonly sessionsPerInstance: number;
+    readonly pendingPerSource: number;
+    readonly pendingTotal: number;
+    /** The embedded PostgreSQL: its address and what it reports for max_connections and shared_buffers. */
+    readonly storeAddress: string;
+    readonly maxConnections: number;
+    readonly sharedBuffers: string;
+  };
 }
 
 function shellQuote(s: string): string {
@@ -47,6 +57,8 @@ export function nextSteps(i: NextStepsInput): string {
     `  Data directory        ${i.dataDir}`,
     `  CA certificate        ${i.caFile}`,
     `  Log                   ${i.logFile}`,
+    `  Limits                ${i.limits.sessionsPerInstance} sessions at once on "${DEMO_INSTANCE}", ${i.limits.pendingPerSource} logins in progress per client address (${i.limits.pendingTotal} in all)`,
+    `  Embedded PostgreSQL   ${i.limits.storeAddress}, max_connections ${i.limits.maxConnections}, shared_buffers ${i.limits.sharedBuffers}`,
     '',
     ...(i.credentialsFile === undefined ? [] : iamLines(i, dd, i.credentialsFile)),
     `${i.credentialsFile === undefined ? 'Connect' : 'Or connect'} as the password user ${DEMO_USER}, password from the data directory, over verified TLS:`,

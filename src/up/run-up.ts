@@ -1,5 +1,4 @@
 // `gatehouse up`: embedded PostgreSQL, demo instance and users, CA, listeners and API, then "next steps".
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -8,9 +7,10 @@ import { adminKeyPair } from '../control-plane/access-keys.js';
 import type { Clock } from '../core/clock.js';
 import { DATA_DIR_FILES, readCredentials, resolveDataDir, writeCredentials } from '../core/data-dir.js';
 import { GatehouseError } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
+import { type LogRotation, openRotatingLogFile } from '../core/log-file.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { startGateway } from '../gateway.js';
-import { findFreePort, startEmbeddedStore } from '../store/embedded.js';
+import { EMBEDDED_HOST, findFreePort, startEmbeddedStore } from '../store/embedded.js';
 import {
   DEMO_DATABASE,
   DEMO_INSTANCE,
@@ -20,6 +20,7 @@ import {
   ensureDemoTable,
   ensureDemoUser,
 } from './demo.js';
+import { readUpLimits } from './limits.js';
 import { nextSteps } from './next-steps.js';
 
 export interface RunUpOptions {
@@ -31,6 +32,8 @@ export interface RunUpOptions {
   readonly storePort?: number;
   readonly out: NodeJS.WritableStream;
   readonly clock?: Clock;
+  /** Size and number of `gatehouse.log` files (default 10 MB x 5). */
+  readonly logRotation?: LogRotation;
 }
 
 export interface RunningUp {
@@ -76,9 +79,29 @@ function urlFor(base: string, database: string, params = ''): string {
 export async function runUp(options: RunUpOptions): Promise<RunningUp> {
   const dataDir = resolveDataDir(options.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const logFile = join(dataDir, 'gatehouse.log');
-  const logger = createLogger({ destination: createWriteStream(logFile, { flags: 'a', mode: 0o600 }) });
+  // Rotated by size (pino-roll); `gatehouse.log` is a link to the file being written (docs/operations.md).
+  const log = await openRotatingLogFile(join(dataDir, 'gatehouse.log'), options.logRotation);
+  try {
+    const running = await startUp(options, dataDir, log.path, createLogger({ destination: log.destination }));
+    return {
+      ...running,
+      close: async () => {
+        await running.close();
+        await log.close();
+      },
+    };
+  } catch (e) {
+    await log.close();
+    throw e;
+  }
+}
 
+async function startUp(
+  options: RunUpOptions,
+  dataDir: string,
+  logFile: string,
+  logger: Logger,
+): Promise<RunningUp> {
   await assertPortFree(options.host, options.pgPort, '--pg-port');
   // An instance's listen address is stored, so "any free port" is resolved to a real one now.
   const pgPort = options.pgPort === 0 ? await findFreePort() : options.pgPort;
@@ -88,10 +111,12 @@ export async function runUp(options: RunUpOptions): Promise<RunningUp> {
   try {
     await ensureDatabase(embedded.url, STORE_DATABASE);
     await ensureDatabase(embedded.url, DEMO_DATABASE);
+    const limits = await readUpLimits(embedded.url);
     const config = validateConfig({
       store: { url: urlFor(embedded.url, STORE_DATABASE) },
       api: { listen: `${options.host}:${options.apiPort}` },
       masterKeyFile: join(dataDir, DATA_DIR_FILES.masterKey),
+      listener: { maxSessionsPerInstance: limits.sessionsPerInstance },
     });
     const gateway = await startGateway({
       config,
@@ -140,6 +165,14 @@ export async function runUp(options: RunUpOptions): Promise<RunningUp> {
           region: gateway.account.region,
           passwordFile,
           logFile,
+          limits: {
+            sessionsPerInstance: config.listener.maxSessionsPerInstance,
+            pendingPerSource: config.listener.maxPendingPerSource,
+            pendingTotal: config.listener.maxPendingConnections,
+            storeAddress: `${EMBEDDED_HOST}:${storePort}`,
+            maxConnections: limits.maxConnections,
+            sharedBuffers: limits.sharedBuffers,
+          },
         }),
       );
       return { apiUrl: gateway.apiUrl, pgPort, close };

@@ -53,8 +53,21 @@ export interface AccessKeyPair {
 }
 
 export interface TestGatewayOptions {
-  readonly listener?: Partial<{ authTimeoutSeconds: number; maxPendingConnections: number }>;
+  readonly listener?: Partial<{
+    authTimeoutSeconds: number;
+    maxPendingConnections: number;
+    maxPendingPerSource: number;
+    maxTlsRefusals: number;
+    maxSessionsPerInstance: number;
+  }>;
+  /** backend.connectTimeoutSeconds (default 5). */
+  readonly backendConnectTimeoutSeconds?: number;
   readonly logger?: Logger;
+  /**
+   * Refusal lines written per client address and code per window (config `log.refusalBurst`). Default: a
+   * million, so tests can find the line of every refusal from 127.0.0.1; log-growth tests pass the real default.
+   */
+  readonly refusalBurst?: number;
   /** Receives every audit event (connection attempts, revoked sessions). */
   readonly audit?: AuditSink;
 }
@@ -91,7 +104,20 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         maxStartupPacketBytes: 10_000,
         maxAuthMessageBytes: 65_535,
         maxPendingConnections: options.listener?.maxPendingConnections ?? 1000,
+        ...(options.listener?.maxPendingPerSource !== undefined
+          ? { maxPendingPerSource: options.listener.maxPendingPerSource }
+          : {}),
+        ...(options.listener?.maxTlsRefusals !== undefined
+          ? { maxTlsRefusals: options.listener.maxTlsRefusals }
+          : {}),
+        ...(options.listener?.maxSessionsPerInstance !== undefined
+          ? { maxSessionsPerInstance: options.listener.maxSessionsPerInstance }
+          : {}),
       },
+      log: { refusalBurst: options.refusalBurst ?? 1_000_000 },
+      ...(options.backendConnectTimeoutSeconds !== undefined
+        ? { backend: { connectTimeoutSeconds: options.backendConnectTimeoutSeconds } }
+        : {}),
     },
     {},
   );

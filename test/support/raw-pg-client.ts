@@ -42,9 +42,9 @@ export class RawPgConnection {
     this.listen(socket);
   }
 
-  /** Plain TCP connection (the first packet is whatever the test writes). */
-  static async connect(port: number, host = '127.0.0.1'): Promise<RawPgConnection> {
-    const socket = netConnect({ port, host, noDelay: true });
+  /** Plain TCP connection (the first packet is whatever the test writes); `localAddress` picks the source. */
+  static async connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawPgConnection> {
+    const socket = netConnect({ port, host, noDelay: true, ...(localAddress ? { localAddress } : {}) });
     await once(socket, 'connect');
     return new RawPgConnection(socket);
   }
@@ -153,6 +153,23 @@ export class RawPgConnection {
     this.write(createSSLRequest());
     const answer = await this.readBytes(1);
     return answer === null ? null : answer.toString('latin1');
+  }
+
+  /**
+   * SSLRequest, for a server that may refuse before answering it: 'S' or 'N', the fields of the ErrorResponse
+   * it sent instead, or null if it closed without a word.
+   */
+  async requestSslOrError(): Promise<'S' | 'N' | Map<string, string> | null> {
+    this.write(createSSLRequest());
+    const first = await this.until(
+      () => (this.buf.length > 0 ? this.buf[0]! : null),
+      DEFAULT_TIMEOUT_MS,
+      'an answer',
+    );
+    if (first === null) return null;
+    if (first !== 0x45) return (await this.readBytes(1))?.toString('latin1') as 'S' | 'N';
+    const error = await this.readMessage();
+    return error === null ? null : parseErrorFields(error.body);
   }
 
   /** GSSENCRequest; returns the one-byte answer ('G' or 'N'), or null if the server closed. */

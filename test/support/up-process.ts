@@ -93,10 +93,17 @@ async function diagnostics(dataDir: string, out: string, err: string): Promise<s
   return `--- stdout ---\n${out}\n--- stderr ---\n${err}\n--- ${dataDir}/gatehouse.log (tail) ---\n${log.slice(-6000)}`;
 }
 
-/** Start `gatehouse up`; resolves once the "Gatehouse is up." block is printed, rejects with diagnostics. */
-export async function startUp(dataDir: string, ports: UpPorts): Promise<UpProcess> {
+/**
+ * Start `gatehouse up` (with `extraArgs` after the port flags); resolves once the "Gatehouse is up." block is
+ * printed, rejects with diagnostics.
+ */
+export async function startUp(
+  dataDir: string,
+  ports: UpPorts,
+  extraArgs: readonly string[] = [],
+): Promise<UpProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [CLI_MAIN, ...upArgs(dataDir, ports)], {
+  const child = spawn(process.execPath, [CLI_MAIN, ...upArgs(dataDir, ports), ...extraArgs], {
     env: userEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

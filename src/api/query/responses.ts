@@ -36,7 +36,9 @@ export function errorXml(e: unknown, namespace: string, requestId: string, logge
   if (err.code === 'GH_INTERNAL') {
     logger.error({ requestId, err: e }, 'management API internal error');
   } else {
-    logger.info({ requestId, code: err.code, detail: err.detail }, 'management API call refused');
+    // A store outage is logged once by the store (src/store/outage.ts), not per call.
+    const level = err.code === 'GH_STORE_UNAVAILABLE' ? 'debug' : 'info';
+    logger[level]({ requestId, code: err.code, detail: err.detail }, 'management API call refused');
   }
   const status = err.spec.http;
   const xml = xmlElement(

@@ -1,6 +1,7 @@
 // Verifies an RDS IAM auth token on connect: the ordered checks of docs/iam-database-auth.md, each failure
-// its own GH_IAM_* code, ending with the rds-db:connect policy decision on the db-user ARN.
-import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
+// its own GH_IAM_* code, ending with the rds-db:connect policy decision on the db-user ARN. Nothing about keys
+// or the clock is told before the signature verifies with a real key (docs/decisions.md #36).
+import { createHash, createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { GatehouseError } from '../../core/errors.js';
 import { awsSourceIp, isoSeconds } from '../../core/request-facts.js';
@@ -90,6 +91,11 @@ interface PreparedKey {
   readonly outer: Buffer;
 }
 
+/** The SigV4 signing key of a secret for a day and region, prepared. */
+function deriveSigningKey(secret: string, date: string, region: string): PreparedKey {
+  return prepareKey(hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), SERVICE), TERMINATOR));
+}
+
 function prepareKey(key: Buffer): PreparedKey {
   const inner = Buffer.alloc(64, 0x36);
   const outer = Buffer.alloc(64, 0x5c);
@@ -139,7 +145,7 @@ class SigningKeyCache {
   get(accessKeyId: string, secret: string, date: string, region: string): PreparedKey {
     const hit = this.entries.get(accessKeyId);
     if (hit && hit.secret === secret && hit.date === date && hit.region === region) return hit.key;
-    const key = prepareKey(hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), SERVICE), TERMINATOR));
+    const key = deriveSigningKey(secret, date, region);
     if (this.entries.size >= this.max) this.entries.clear();
     this.entries.set(accessKeyId, { secret, date, region, key });
     return key;
@@ -178,8 +184,8 @@ class ResourceArns {
   }
 }
 
-function expectedSignature(t: ParsedToken, signingKey: PreparedKey): string {
-  const canonical = `GET\n/\n${t.canonicalQuery}\nhost:${t.signedHost}\n\nhost\n${EMPTY_SHA256}`;
+function expectedSignature(t: ParsedToken, signingKey: PreparedKey, host: string): string {
+  const canonical = `GET\n/\n${t.canonicalQuery}\nhost:${host}\n\nhost\n${EMPTY_SHA256}`;
   const scope = `${t.scopeDate}/${t.region}/${SERVICE}/${TERMINATOR}`;
   return hmacHex(signingKey, `${ALGORITHM}\n${t.amzDate}\n${scope}\n${hash('sha256', canonical, 'hex')}`);
 }
@@ -199,6 +205,33 @@ function sameHex(given: string, expected: string): boolean {
 
 function seconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/**
+ * Whether the token's signature verifies with this key: over the host as written in the token, or else over
+ * the host lower-cased, which is what botocore (the AWS CLI, boto3) signs while it writes the host as given.
+ * RDS accepts both.
+ */
+function signatureVerifies(t: ParsedToken, signingKey: PreparedKey): boolean {
+  if (sameHex(t.signature, expectedSignature(t, signingKey, t.signedHost))) return true;
+  const lower = t.signedHost.toLowerCase();
+  return lower !== t.signedHost && sameHex(t.signature, expectedSignature(t, signingKey, lower));
+}
+
+/**
+ * For the operator only: what the clock would have said of a token whose signature did not verify (a client
+ * learns the server's time only by signing with a real key).
+ */
+function timeNote(t: ParsedToken, now: Date): string {
+  const signed = t.signedAt.getTime();
+  if (signed - now.getTime() > MAX_FUTURE_SKEW_MS) {
+    return `; it is also dated ${seconds(signed - now.getTime())} seconds in the future (signed at ${t.signedAt.toISOString()}, server time ${now.toISOString()})`;
+  }
+  const expiresAt = signed + t.expiresSeconds * 1000;
+  if (now.getTime() >= expiresAt) {
+    return `; it also expired ${Math.floor((now.getTime() - expiresAt) / 1000)} seconds ago (signed at ${t.signedAt.toISOString()}, valid for ${t.expiresSeconds} seconds)`;
+  }
+  return '';
 }
 
 /** Host names compare case-insensitively (DNS); the usual exact spelling is tried before lower-casing. */
@@ -239,12 +272,15 @@ export interface TokenVerifier {
 interface VerifierCaches {
   readonly signingKeys: SigningKeyCache;
   readonly resources: ResourceArns;
+  /** A secret no key has: an unknown key id costs the same HMACs as a known one with a wrong signature. */
+  readonly decoySecret: string;
 }
 
 export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
   const caches: VerifierCaches = {
     signingKeys: new SigningKeyCache(),
     resources: new ResourceArns(deps.region, deps.accountId),
+    decoySecret: randomBytes(30).toString('base64'),
   };
   return {
     verify: (check) => verifyOrdered(check, deps, caches),
@@ -254,7 +290,7 @@ export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
 async function verifyOrdered(
   check: TokenCheck,
   deps: TokenVerifierDeps,
-  { signingKeys, resources }: VerifierCaches,
+  { signingKeys, resources, decoySecret }: VerifierCaches,
 ): Promise<VerifiedToken> {
   // What is known so far, for the audit event of a refusal (one async function: no wrapper promise per call).
   const facts: TokenAuditFacts = {};
@@ -306,8 +342,45 @@ async function verifyOrdered(
         expected: deps.region,
       });
     }
-    // 5-6. Time: not dated in the future, a lifetime of at most 900 s, and not past it.
+    // 5. A lifetime of at most 900 s: a property of the token alone, so it may be told before the signature.
+    if (t.expiresSeconds > AUTH_TOKEN_LIFETIME_SECONDS) {
+      throw new GatehouseError('GH_IAM_TOKEN_EXPIRY_TOO_LONG', { expires: t.expiresSeconds });
+    }
+    // 6. The signed host is this endpoint (or an alias): a token minted for another database is no good here.
+    if (!signedForEndpoint(t.signedHost, check.endpoints)) {
+      throw new GatehouseError('GH_IAM_TOKEN_WRONG_HOST', {
+        signedHost: t.signedHost,
+        endpoint: check.endpoints[0] ?? '(none)',
+      });
+    }
+    // 7. The signature, recomputed with the key's secret and compared in constant time. An unknown key and a
+    // wrong signature read the same to the client, and neither says anything of the clock: only the operator
+    // detail tells them apart (and what the clock would have said).
     const now = deps.clock.now();
+    const key = await deps.keys.findAccessKey(t.accessKeyId);
+    if (!key) {
+      signatureVerifies(t, deriveSigningKey(decoySecret, t.scopeDate, t.region));
+      throw new GatehouseError(
+        'GH_IAM_TOKEN_UNKNOWN_KEY',
+        {},
+        {
+          detail: `no access key or STS session ${t.accessKeyId} (never issued here, or deleted with its user or role)${timeNote(t, now)}`,
+        },
+      );
+    }
+    facts.principalArn = key.principalArn;
+    const signingKey = signingKeys.get(key.accessKeyId, key.secretAccessKey, t.scopeDate, t.region);
+    if (!signatureVerifies(t, signingKey)) {
+      throw new GatehouseError(
+        'GH_IAM_TOKEN_SIGNATURE_MISMATCH',
+        {},
+        {
+          detail: `signature ${facts.signaturePrefix}… does not verify with the secret of ${key.accessKeyId} (principal ${key.principalArn}, key ${key.status})${timeNote(t, now)}`,
+        },
+      );
+    }
+    // 8. Time, now that the client has shown it holds the secret: not dated more than 5 minutes in the future,
+    // and not past its lifetime.
     const signed = t.signedAt.getTime();
     if (signed - now.getTime() > MAX_FUTURE_SKEW_MS) {
       throw new GatehouseError('GH_IAM_TOKEN_NOT_YET_VALID', {
@@ -315,9 +388,6 @@ async function verifyOrdered(
         signedAt: t.signedAt.toISOString(),
         serverTime: now.toISOString(),
       });
-    }
-    if (t.expiresSeconds > AUTH_TOKEN_LIFETIME_SECONDS) {
-      throw new GatehouseError('GH_IAM_TOKEN_EXPIRY_TOO_LONG', { expires: t.expiresSeconds });
     }
     const expiresAt = signed + t.expiresSeconds * 1000;
     if (now.getTime() >= expiresAt) {
@@ -327,28 +397,9 @@ async function verifyOrdered(
         expires: t.expiresSeconds,
       });
     }
-    // 7. The signed host is this endpoint (or an alias): a token minted for another database is no good here.
-    if (!signedForEndpoint(t.signedHost, check.endpoints)) {
-      throw new GatehouseError('GH_IAM_TOKEN_WRONG_HOST', {
-        signedHost: t.signedHost,
-        endpoint: check.endpoints[0] ?? '(none)',
-      });
-    }
-    // 8. The signature, recomputed with the key's secret and compared in constant time.
-    const key = await deps.keys.findAccessKey(t.accessKeyId);
-    if (!key) throw new GatehouseError('GH_IAM_TOKEN_UNKNOWN_KEY', { accessKeyId: t.accessKeyId });
-    facts.principalArn = key.principalArn;
-    const signingKey = signingKeys.get(key.accessKeyId, key.secretAccessKey, t.scopeDate, t.region);
-    if (!sameHex(t.signature, expectedSignature(t, signingKey))) {
-      throw new GatehouseError(
-        'GH_IAM_TOKEN_SIGNATURE_MISMATCH',
-        { accessKeyId: t.accessKeyId, signaturePrefix: facts.signaturePrefix },
-        { detail: `principal ${key.principalArn}` },
-      );
-    }
-    // 9-10. The key is usable: active (long-term), or a live session whose token came with it (temporary).
+    // 9. The key is usable: active (long-term), or a live session whose token came with it (temporary).
     checkKey(key, t, now);
-    // 11. The policy decision.
+    // 10. The policy decision.
     const resource = resources.arn(check.dbiResourceId, check.user);
     const decision = await deps.authorizeConnect({
       accessKeyId: key.accessKeyId,

@@ -1,6 +1,7 @@
 // Server side of SCRAM-SHA-256(-PLUS) as PostgreSQL runs it (auth-scram.c): mock exchange for unknown users,
 // channel binding tls-server-end-point (RFC 5929 §4.1), rotation grace with several secrets.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { clientText } from '../../core/client-text.js';
 import type { ErrorCode } from '../../core/errors.js';
 import { type Authenticator, type AuthStep, authFailure } from '../authenticator.js';
 import {
@@ -179,7 +180,7 @@ function selectSecrets(
   const first = o.secrets[0];
   let doomedReason: string;
   if (!first) {
-    doomedReason = `unknown user "${o.user}" or no SCRAM secret: mock exchange`;
+    doomedReason = `unknown user "${clientText(o.user)}" or no SCRAM secret: mock exchange`;
   } else if (!isUsable(first)) {
     doomedReason = `the SCRAM secret of user "${o.user}" is malformed: mock exchange`;
   } else if (first.iterations > maxIterations) {

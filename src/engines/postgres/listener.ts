@@ -1,11 +1,11 @@
-// A TCP listener for one instance: accepts clients, caps pending handshakes, closes everything on shutdown.
+// A TCP listener for one instance: accepts clients, caps pending handshakes and sessions, closes everything on shutdown.
 import { createServer, type Server, type Socket } from 'node:net';
 import { GatehouseError } from '../../core/errors.js';
-import { newRequestId } from '../../core/ids.js';
-import { createErrorResponse } from '../../protocol/postgres/index.js';
+import { PreAuthAdmission, sourceKey } from './admission.js';
 import type { CancelRegistry } from './cancel.js';
+import { refuseAtAccept } from './refuse.js';
 import type { Relay } from './relay.js';
-import { runSession } from './session.js';
+import { runSession, type SessionSlots } from './session.js';
 import type { PgEngineDeps, PgInstance } from './types.js';
 
 export interface PgListener {
@@ -14,6 +14,8 @@ export interface PgListener {
   update(instance: PgInstance): void;
   close(): Promise<void>;
   readonly activeSessions: number;
+  /** Connections before authentication, and refused ones still negotiating TLS to read why. */
+  readonly admission: { readonly pending: number; readonly refusing: number };
 }
 
 export async function startPgListener(
@@ -23,47 +25,50 @@ export async function startPgListener(
   cancels: CancelRegistry,
 ): Promise<PgListener> {
   let current = instance;
-  let pending = 0;
+  const admission = new PreAuthAdmission(deps.limits);
   const relays = new Set<Relay>();
   const sockets = new Set<Socket>();
+  let sessions = 0; // from the backend login to the end of the relay
+  const slots: SessionSlots = {
+    limit: deps.limits.maxSessionsPerInstance,
+    full: () => sessions >= deps.limits.maxSessionsPerInstance,
+    reserve: () => {
+      if (sessions >= deps.limits.maxSessionsPerInstance) return null;
+      sessions++;
+      let held = true;
+      return () => {
+        if (held) sessions--;
+        held = false;
+      };
+    },
+  };
 
   const server: Server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
-    if (pending >= deps.limits.maxPendingConnections) {
-      const e = new GatehouseError('GH_TOO_MANY_CONNECTIONS');
-      e.requestId = newRequestId();
-      deps.logger.warn(
-        {
-          requestId: e.requestId,
-          instance: current.identifier,
-          remote: socket.remoteAddress,
-          code: e.code,
-          pending,
-        },
-        e.message,
-      );
-      socket.end(
-        createErrorResponse({ severity: 'FATAL', code: e.spec.sqlstate, message: e.clientMessage() }),
-      );
+    const admitted = admission.admit(socket.remoteAddress);
+    if (admitted.kind === 'refuse' && !admitted.negotiate) {
+      admitted.release();
+      // One line per source and code in a window (a flood from one address must not flood the log).
+      const log = deps.refusalLog.gate(deps.logger, sourceKey(socket.remoteAddress), admitted.error.code);
+      refuseAtAccept(socket, admitted.error, log, {
+        instance: current.identifier,
+        ...admission.counts,
+      });
       return;
     }
-    pending++;
-    let counted = true;
-    const settle = () => {
-      if (counted) pending--;
-      counted = false;
-    };
     runSession(socket, current, deps, cancels, {
+      refusal: admitted.kind === 'refuse' ? admitted.error : null,
+      sessions: slots,
       onRelay: (r) => {
-        settle();
+        admitted.release();
         relays.add(r);
         return () => relays.delete(r);
       },
     })
       .catch((e) => deps.logger.error({ err: e }, 'session crashed'))
-      .finally(settle);
+      .finally(admitted.release);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -93,6 +98,10 @@ export async function startPgListener(
     },
     get activeSessions() {
       return relays.size;
+    },
+    get admission() {
+      const { pending, refusing } = admission.counts;
+      return { pending, refusing };
     },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

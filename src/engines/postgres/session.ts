@@ -9,6 +9,7 @@ import {
   createErrorResponse,
   createReadyForQuery,
 } from '../../protocol/postgres/index.js';
+import { sourceKey } from './admission.js';
 import { type AttemptFacts, authenticate } from './authenticate.js';
 import { type CancelRegistry, forwardCancel } from './cancel.js';
 import { FrontendConnection } from './frontend-connection.js';
@@ -18,7 +19,22 @@ import { type Relay, relay } from './relay.js';
 import type { PgEngineDeps, PgInstance } from './types.js';
 import { connectUpstream } from './upstream.js';
 
+/** The instance's session slots on this node (listener.maxSessionsPerInstance). */
+export interface SessionSlots {
+  readonly limit: number;
+  /** Whether every slot is taken now: checked before authentication, so nobody authenticates in vain. */
+  full(): boolean;
+  /** Take a slot until the returned function is called; null when every slot is taken. */
+  reserve(): (() => void) | null;
+}
+
 export interface SessionHooks {
+  /**
+   * Set when the listener refuses this connection (pre-authentication caps): the session negotiates (TLS)
+   * and reads the startup packet only so that the client can read this error, which it then gets.
+   */
+  readonly refusal: GatehouseError | null;
+  readonly sessions: SessionSlots;
   /** Called once the session is relaying; the returned relay lets the listener close it on shutdown. */
   onRelay(relay: Relay): () => void;
 }
@@ -57,8 +73,12 @@ export async function runSession(
   const conn = new FrontendConnection(socket);
   let authenticated = false;
   // One deadline for everything before relaying (slow-drip clients, stalled TLS handshakes).
+  // A connection refused at accept that never gets as far as reading its refusal is still told that reason.
   const deadline = setTimeout(() => {
-    conn.abort(new GatehouseError('GH_STARTUP_TIMEOUT', { seconds: deps.limits.authTimeoutMs / 1000 }));
+    conn.abort(
+      hooks.refusal ??
+        new GatehouseError('GH_STARTUP_TIMEOUT', { seconds: deps.limits.authTimeoutMs / 1000 }),
+    );
     setTimeout(() => {
       if (!authenticated) {
         socket.destroy();
@@ -67,6 +87,8 @@ export async function runSession(
     }, 2000).unref();
   }, deps.limits.authTimeoutMs);
 
+  let releaseSlot = () => {};
+  let relaying = false;
   try {
     // 1. Negotiate: TLS, GSSENC refusal, cancel, protocol version.
     const negotiated = await negotiate(conn, instance, deps);
@@ -81,11 +103,22 @@ export async function runSession(
     const { startup } = negotiated;
     startupUser = { user: startup.user, database: startup.database };
     const userLog = log.child({ user: startup.user, database: startup.database });
+    if (hooks.refusal) throw hooks.refusal; // refused at accept; the client can read it now (inside TLS)
+    const sessionLimit = () =>
+      new GatehouseError('GH_INSTANCE_SESSION_LIMIT', {
+        instance: instance.identifier,
+        limit: hooks.sessions.limit,
+      });
+    if (hooks.sessions.full()) throw sessionLimit();
 
     // 2. Authenticate the client (SCRAM-SHA-256, -PLUS over TLS when possible; IAM token over TLS).
     const auth = await authenticate(conn, instance, startup, deps, facts);
 
-    // 3. Log in to the backend as the mapped user with the Gatehouse-held secret.
+    // 3. Take one of the instance's session slots (before the backend is contacted, so the gateway's limit
+    //    answers before the backend's own max_connections), then log in to the backend as the mapped user.
+    const slot = hooks.sessions.reserve();
+    if (slot === null) throw sessionLimit();
+    releaseSlot = slot;
     const upstream = await connectUpstream({
       instance: instance.identifier,
       backend: instance.backend,
@@ -148,10 +181,12 @@ export async function runSession(
         cancels.unregister(key.processId);
         release();
         forget();
+        releaseSlot();
         userLog.info(stats, 'session ended');
       },
       { trackBackendFrames: auth.iam !== null },
     );
+    relaying = true;
     release = hooks.onRelay(session);
     if (auth.iam) {
       const iam = auth.iam;
@@ -180,8 +215,11 @@ export async function runSession(
     }
   } catch (error) {
     clearTimeout(deadline);
-    refuse(conn, error, requestId, log);
     const code = refusalCode(error);
+    // The refusal line is rate-limited per source address and code; the audit event below is always written.
+    refuse(conn, error, requestId, deps.refusalLog.gate(log, sourceKey(socket.remoteAddress), code));
     audit(code === null ? 'abandoned' : 'failure', code ?? undefined);
+  } finally {
+    if (!relaying) releaseSlot();
   }
 }

@@ -7,6 +7,7 @@ import type { AuditSink } from '../../core/audit.js';
 import type { BackendEndpoint } from '../../core/backend-tls.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
+import type { RefusalLog } from '../../core/refusal-log.js';
 
 /** The live settings of one instance, as its listener sees them (refreshed on change). */
 export interface PgInstance {
@@ -60,7 +61,14 @@ export interface EngineLimits {
   readonly authTimeoutMs: number;
   readonly maxStartupPacketBytes: number;
   readonly maxAuthMessageBytes: number;
+  /** Connections before authentication, per listener (the backstop); more are refused with 53300. */
   readonly maxPendingConnections: number;
+  /** Connections before authentication from one source address (IPv6: one /64), per listener. */
+  readonly maxPendingPerSource: number;
+  /** Refused connections given TLS at once, so the client can read why (more are refused in plain at once). */
+  readonly maxTlsRefusals: number;
+  /** Sessions per instance on this node, counted from the backend login to the end of the relay. */
+  readonly maxSessionsPerInstance: number;
   readonly backendConnectTimeoutMs: number;
   /** Largest password message accepted from an IAM user (an RDS token is about 1 KB, 3 KB with a session token). */
   readonly maxIamTokenBytes: number;
@@ -79,4 +87,6 @@ export interface PgEngineDeps {
   /** Registry of open IAM sessions (re-checked on IAM changes). */
   readonly iamSessions: LiveIamSessions;
   readonly audit: AuditSink;
+  /** Rate-limits refusal log lines per source and code (audit events are never limited). */
+  readonly refusalLog: RefusalLog;
 }

@@ -195,14 +195,30 @@ function frame(m: RawMessage): Buffer {
   return Buffer.concat([header, m.body]);
 }
 
-/** Connect and log in; every failure becomes 08006 (unreachable) or 57P03 (refused), or the backend's own error. */
+/** The backend connect deadline passed (backend.connectTimeoutSeconds). */
+class DeadlineError extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'DeadlineError';
+  }
+}
+
+/** How far the start-up got: no TCP connection yet, TCP up (SSLRequest/TLS), or logging in. */
+type Stage = 'tcp' | 'tls' | 'login';
+
+/**
+ * Connect and log in. Failures become GH_BACKEND_UNREACHABLE (no TCP/TLS connection), GH_BACKEND_TIMEOUT
+ * (TCP accepted, start-up not finished within `timeoutMs`), GH_BACKEND_REFUSED (it answered and refused), or
+ * the backend's own error about the client's request.
+ */
 export async function connectUpstream(req: UpstreamRequest): Promise<Upstream> {
   let socket: Socket | TLSSocket | null = null;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${req.timeoutMs} ms`)), req.timeoutMs);
+    timer = setTimeout(() => reject(new DeadlineError(req.timeoutMs)), req.timeoutMs);
   });
-  let stage: 'connect' | 'login' = 'connect';
+  let stage: Stage = 'tcp';
+  let tcp: Socket | null = null;
   let abandoned = false;
   try {
     return await Promise.race([
@@ -211,6 +227,8 @@ export async function connectUpstream(req: UpstreamRequest): Promise<Upstream> {
         const raw = await openTcp(req.backend);
         if (abandoned) raw.destroy(); // the deadline passed while connecting: do not leak the socket
         socket = raw;
+        tcp = raw;
+        stage = 'tls';
         socket = await negotiateTls(raw, req.backend);
         stage = 'login';
         const reader = new BackendReader(socket);
@@ -221,13 +239,13 @@ export async function connectUpstream(req: UpstreamRequest): Promise<Upstream> {
   } catch (e) {
     abandoned = true;
     (socket as Socket | null)?.destroy();
-    throw classify(e, req.instance, stage);
+    throw classify(e, req.instance, stage, (tcp as Socket | null)?.bytesRead ?? 0);
   } finally {
     clearTimeout(timer);
   }
 }
 
-function classify(e: unknown, instance: string, stage: 'connect' | 'login'): Error {
+function classify(e: unknown, instance: string, stage: Stage, received: number): Error {
   if (e instanceof BackendStartupError) {
     // Errors about the client's request (database does not exist, too many connections, …) are passed
     // through; authentication failures of Gatehouse's own secret are an operator problem.
@@ -241,7 +259,16 @@ function classify(e: unknown, instance: string, stage: 'connect' | 'login'): Err
     return e;
   }
   const detail = e instanceof Error ? e.message : String(e);
-  return stage === 'connect'
-    ? new GatehouseError('GH_BACKEND_UNREACHABLE', { instance }, { detail, cause: e })
-    : new GatehouseError('GH_BACKEND_REFUSED', { instance }, { detail, cause: e });
+  if (e instanceof DeadlineError && stage !== 'tcp') {
+    // It accepted TCP and then stalled: hung, overloaded, or not PostgreSQL. Not a refusal: nothing said no.
+    const at = stage === 'tls' ? 'the SSLRequest or TLS handshake' : 'the login';
+    return new GatehouseError(
+      'GH_BACKEND_TIMEOUT',
+      { instance, ms: e.ms },
+      { detail: `TCP connected, then ${detail} during ${at} (${received} bytes received)`, cause: e },
+    );
+  }
+  return stage === 'login'
+    ? new GatehouseError('GH_BACKEND_REFUSED', { instance }, { detail, cause: e })
+    : new GatehouseError('GH_BACKEND_UNREACHABLE', { instance }, { detail, cause: e });
 }

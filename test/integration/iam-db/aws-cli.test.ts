@@ -31,9 +31,10 @@ describe.skipIf(aws === null)('aws rds generate-db-auth-token against the gatewa
   let port: number;
   let dir: string;
   let key: SdkKeys;
-  /** Minted once up front (the CLI takes seconds to start): a token, and one for another region. */
+  /** Minted once up front (the CLI takes seconds to start): a token, one for another region, one for LOCALHOST. */
   let cliTokenMain: string;
   let cliTokenOtherRegion: string;
+  let cliTokenUpperHost: string;
   let otherRegion: string;
 
   beforeAll(async () => {
@@ -50,7 +51,11 @@ describe.skipIf(aws === null)('aws rds generate-db-auth-token against the gatewa
       { mode: 0o600 },
     );
     otherRegion = h.region === 'eu-west-1' ? 'us-east-1' : 'eu-west-1';
-    [cliTokenMain, cliTokenOtherRegion] = await Promise.all([cliToken(), cliToken({ region: otherRegion })]);
+    [cliTokenMain, cliTokenOtherRegion, cliTokenUpperHost] = await Promise.all([
+      cliToken(),
+      cliToken({ region: otherRegion }),
+      cliToken({ hostname: 'LOCALHOST' }),
+    ]);
   });
   afterAll(async () => {
     await t?.stop();
@@ -70,8 +75,9 @@ describe.skipIf(aws === null)('aws rds generate-db-auth-token against the gatewa
     };
   }
 
-  async function cliToken(o: { region?: string; profile?: string } = {}): Promise<string> {
-    const args = ['rds', 'generate-db-auth-token', '--hostname', 'localhost', '--port', String(port)];
+  async function cliToken(o: { region?: string; profile?: string; hostname?: string } = {}): Promise<string> {
+    const host = o.hostname ?? 'localhost';
+    const args = ['rds', 'generate-db-auth-token', '--hostname', host, '--port', String(port)];
     args.push('--username', 'app_iam', '--region', o.region ?? h.region);
     if (o.profile) args.push('--profile', o.profile);
     const { stdout } = await run(aws as string, args, { env: cliEnv(), timeout: 30_000 });
@@ -194,6 +200,26 @@ describe.skipIf(aws === null)('aws rds generate-db-auth-token against the gatewa
     for (const line of h.logLines) expect(line.includes(c?.SessionToken as string)).toBe(false);
   });
 
+  it('a CLI token for --hostname LOCALHOST (botocore signs the host lower-cased, writes it as given) logs in', async () => {
+    expect(cliTokenUpperHost.startsWith(`LOCALHOST:${port}/?Action=connect&DBUser=app_iam&`)).toBe(true);
+    const before = h.events.length;
+    expect(await login(cliTokenUpperHost)).toEqual({ ok: true, user: 'app_iam' });
+    expect(h.events.slice(before)).toContainEqual(
+      expect.objectContaining({ outcome: 'success', method: 'iam', accessKeyId: key.accessKeyId }),
+    );
+    // What botocore signed: the lower-cased host (so verifying the host as written alone would refuse it).
+    const signature = /X-Amz-Signature=([0-9a-f]{64})/.exec(cliTokenUpperHost)?.[1];
+    const amzDate = /X-Amz-Date=(\d{8}T\d{6}Z)/.exec(cliTokenUpperHost)?.[1] as string;
+    const signingDate = new Date(
+      amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
+    );
+    const common = { port, username: 'app_iam', region: h.region, credentials: key, signingDate };
+    const lower = await generateAuthToken({ ...common, hostname: 'localhost' });
+    const asWritten = await generateAuthToken({ ...common, hostname: 'LOCALHOST' });
+    expect(signature).toBe(/X-Amz-Signature=([0-9a-f]{64})/.exec(lower)?.[1]);
+    expect(signature).not.toBe(/X-Amz-Signature=([0-9a-f]{64})/.exec(asWritten)?.[1]);
+  });
+
   it('a CLI token for another --region is refused with the region to use (GH_IAM_TOKEN_WRONG_REGION)', async () => {
     const other = otherRegion;
     const r = await refusalOf(await login(cliTokenOtherRegion), h);
@@ -206,7 +232,7 @@ describe.skipIf(aws === null)('aws rds generate-db-auth-token against the gatewa
   });
 
   it('no log line holds a CLI token or its full signature', () => {
-    expect(tokens.length).toBe(3);
+    expect(tokens.length).toBe(4);
     expectNoTokenLogged(h.logLines, tokens);
   });
 });

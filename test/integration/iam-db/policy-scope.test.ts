@@ -318,7 +318,8 @@ describe('policy Resource scoping, end to end through the gateway', () => {
       for (const [i, j] of jobs.entries())
         tokens.set(`${j.profile}|${j.port}|${j.user}`, minted[i] as string);
       cliSimulation = JSON.parse(await simulate);
-    });
+      // 72 AWS CLI runs of about a CPU-second each: on a loaded 2-core machine that outlasts the default hook timeout.
+    }, 600_000);
     afterAll(async () => {
       if (dir) await rm(dir, { recursive: true, force: true });
     });

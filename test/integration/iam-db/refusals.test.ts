@@ -32,6 +32,9 @@ import {
 } from './support/iam-db-harness.js';
 
 const psql = requireBinary('psql');
+/** What a client reads when the signature did not verify with a real key, whatever else was wrong (no key, no time). */
+const NOT_VERIFIED =
+  'IAM auth token signature does not match: check the access key id and secret access key, region, host and port used to sign, and that the token was not altered';
 
 /** The client message shape of a code: its template with every `{param}` as a wildcard, anchored. */
 function templateRegex(code: ErrorCode): RegExp {
@@ -324,10 +327,10 @@ describe('IAM database login refusals through the gateway', () => {
       const r = await refusalOf(await login(bad), h);
       expect({ what, code: r.event.code, sqlstate: r.sqlstate }).toEqual({ what, code, sqlstate: '28P01' });
       expect(r.message, what).toMatch(templateRegex(code));
+      if (code === 'GH_IAM_TOKEN_SIGNATURE_MISMATCH' || code === 'GH_IAM_TOKEN_UNKNOWN_KEY') {
+        expect(r.message).toBe(NOT_VERIFIED);
+      }
       if (code === 'GH_IAM_TOKEN_SIGNATURE_MISMATCH') {
-        expect(r.message).toBe(
-          `IAM auth token signature does not match (access key ${alice.accessKeyId}, signature ${bad.slice(sigStart, sigStart + 8)}…): check the secret key, region, host and port used to sign, and that the token was not altered`,
-        );
         expect(r.event).toMatchObject({ accessKeyId: alice.accessKeyId, principalArn: aliceArn });
       }
     }
@@ -335,12 +338,10 @@ describe('IAM database login refusals through the gateway', () => {
   });
 
   describe('the signing key and its owner', () => {
-    it('a key this Gatehouse never issued is GH_IAM_TOKEN_UNKNOWN_KEY', async () => {
+    it('a key this Gatehouse never issued is GH_IAM_TOKEN_UNKNOWN_KEY for the operator; the client reads what a wrong signature reads', async () => {
       const stranger = { accessKeyId: 'AKIAZZZZZZZZZZZZZZZZ', secretAccessKey: 'x'.repeat(40) };
       const r = await refused(await token({ credentials: stranger }), 'GH_IAM_TOKEN_UNKNOWN_KEY');
-      expect(r.message).toBe(
-        'IAM auth token was signed with access key AKIAZZZZZZZZZZZZZZZZ, which this Gatehouse does not know (never issued here, or deleted, with its user or role)',
-      );
+      expect(r.message).toBe(NOT_VERIFIED);
       expect(r.event.accessKeyId).toBe('AKIAZZZZZZZZZZZZZZZZ');
       expect(r.event.principalArn).toBeUndefined();
     });
@@ -374,9 +375,7 @@ describe('IAM database login refusals through the gateway', () => {
       await iam.send(new DeleteUserCommand({ UserName: 'dora' }));
       // The token itself is still fresh: only the deletion refuses it.
       const r = await refused(tok, 'GH_IAM_TOKEN_UNKNOWN_KEY');
-      expect(r.message).toBe(
-        `IAM auth token was signed with access key ${dora.accessKeyId}, which this Gatehouse does not know (never issued here, or deleted, with its user or role)`,
-      );
+      expect(r.message).toBe(NOT_VERIFIED);
       expect(r.event.accessKeyId).toBe(dora.accessKeyId);
     });
   });

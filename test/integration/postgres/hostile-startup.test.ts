@@ -444,11 +444,18 @@ describe('the pending-connection cap (maxPendingConnections)', () => {
   });
   afterAll(async () => t?.stop());
 
-  it('with 3 idle connections pending the 4th is refused with 53300, and logins work again once they time out', async () => {
+  it('with 3 idle connections pending the 4th is refused with 53300 on its startup packet, and logins work again once they time out', async () => {
     const idle = await Promise.all([0, 1, 2].map(() => RawPgConnection.connect(port)));
-    await new Promise((r) => setTimeout(r, 200)); // the in-process listener accepts them on a later tick
+    const listener = t.gateway.listeners.get('capped')!;
+    // The in-process listener accepts them on a later tick.
+    for (let i = 0; listener.admission.pending < 3 && i < 500; i++)
+      await new Promise((r) => setTimeout(r, 10));
 
-    const fourth = await hostile(port, async () => Date.now());
+    // A refused client is told so once it has sent its startup packet (after TLS, had it asked for TLS).
+    const fourth = await hostile(port, async (c) => {
+      c.write(createStartupMessage([['user', 'bob']]));
+      return Date.now();
+    });
     expectPromptRefusal(fourth, '53300', /^too many connections in authentication/);
 
     const closedAt = await Promise.all(idle.map((c) => c.closed));

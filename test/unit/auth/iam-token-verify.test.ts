@@ -37,6 +37,9 @@ import {
 } from './support/iam-token.js';
 
 const RESOURCE = `arn:aws:rds-db:us-east-1:123456789012:dbuser:${DBI}/app_user`;
+/** What a client is told whenever the signature did not verify with a real key, whatever else was wrong. */
+const NOT_VERIFIED =
+  'IAM auth token signature does not match: check the access key id and secret access key, region, host and port used to sign, and that the token was not altered';
 const base = await rdsSignerToken();
 const session = await rdsSignerToken({ credentials: TEMPORARY });
 const seconds = (n: number) => new Date(AT.getTime() + n * 1000);
@@ -347,36 +350,41 @@ describe('refusals, one fault each', () => {
     );
   });
 
-  it('GH_IAM_TOKEN_UNKNOWN_KEY: the audit names the key but no principal', async () => {
+  it('GH_IAM_TOKEN_UNKNOWN_KEY: the client reads what a wrong signature reads; the audit names the key but no principal', async () => {
     const h = harness({ records: [temporaryRecord()] });
-    const err = await expectRefused(
-      h.verify(base),
-      'GH_IAM_TOKEN_UNKNOWN_KEY',
-      'IAM auth token was signed with access key AKIAIOSFODNN7EXAMPLE, which this Gatehouse does not know (never issued here, or deleted, with its user or role)',
-      { signature: signatureOf(base) },
-    );
+    const err = await expectRefused(h.verify(base), 'GH_IAM_TOKEN_UNKNOWN_KEY', NOT_VERIFIED, {
+      signature: signatureOf(base),
+    });
     expect(err.audit).toEqual({
       accessKeyId: LONG_TERM.accessKeyId,
       signaturePrefix: signatureOf(base).slice(0, 8),
     });
+    expect(err.detail).toBe(
+      'no access key or STS session AKIAIOSFODNN7EXAMPLE (never issued here, or deleted with its user or role)',
+    );
   });
 
-  it('GH_IAM_TOKEN_SIGNATURE_MISMATCH for a wrong secret: 8 signature digits in the message, principal in the audit', async () => {
+  it('GH_IAM_TOKEN_SIGNATURE_MISMATCH for a wrong secret: 8 signature digits and the principal for the operator', async () => {
     const wrongSecret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEYXX';
     const token = await rdsSignerToken({ credentials: { ...LONG_TERM, secretAccessKey: wrongSecret } });
     const prefix = signatureOf(token).slice(0, 8);
     const err = await expectRefused(
       harness().verify(token),
       'GH_IAM_TOKEN_SIGNATURE_MISMATCH',
-      `IAM auth token signature does not match (access key AKIAIOSFODNN7EXAMPLE, signature ${prefix}…): check the secret key, region, host and port used to sign, and that the token was not altered`,
-      { secretAccessKey: wrongSecret, signature: signatureOf(token) },
+      NOT_VERIFIED,
+      {
+        secretAccessKey: wrongSecret,
+        signature: signatureOf(token),
+      },
     );
     expect(err.audit).toEqual({
       accessKeyId: LONG_TERM.accessKeyId,
       principalArn: ALICE,
       signaturePrefix: prefix,
     });
-    expect(err.detail).toBe(`principal ${ALICE}`);
+    expect(err.detail).toBe(
+      `signature ${prefix}… does not verify with the secret of AKIAIOSFODNN7EXAMPLE (principal ${ALICE}, key Active)`,
+    );
   });
 
   it('GH_IAM_TOKEN_KEY_INACTIVE for a deactivated long-term key', async () => {
@@ -530,9 +538,9 @@ describe('order of the checks when faults coexist', () => {
       'GH_IAM_TOKEN_WRONG_REGION',
     ],
     [
-      'dated in the future and too long an expiry',
+      "dated in the future and too long an expiry (the lifetime is the token's own; the date needs the clock)",
       async () => ({ h: harness({ now: seconds(-400) }), token: await presignToken({ expiresIn: 3600 }) }),
-      'GH_IAM_TOKEN_NOT_YET_VALID',
+      'GH_IAM_TOKEN_EXPIRY_TOO_LONG',
     ],
     [
       'too long an expiry and expired',
@@ -542,6 +550,35 @@ describe('order of the checks when faults coexist', () => {
     [
       'expired and wrong host',
       async () => ({ h: harness({ now: seconds(901) }), token: base, endpoints: ['elsewhere:5433'] }),
+      'GH_IAM_TOKEN_WRONG_HOST',
+    ],
+    [
+      'expired and unknown key (an unknown key learns nothing of the clock)',
+      async () => ({ h: harness({ records: [], now: seconds(901) }), token: base }),
+      'GH_IAM_TOKEN_UNKNOWN_KEY',
+    ],
+    [
+      'dated in the future and a wrong secret (a bad signature learns nothing of the clock)',
+      async () => ({
+        h: harness({ now: seconds(-400) }),
+        token: await rdsSignerToken({ credentials: { ...LONG_TERM, secretAccessKey: 'x'.repeat(40) } }),
+      }),
+      'GH_IAM_TOKEN_SIGNATURE_MISMATCH',
+    ],
+    [
+      'expired and a wrong secret',
+      async () => ({
+        h: harness({ now: seconds(901) }),
+        token: await rdsSignerToken({ credentials: { ...LONG_TERM, secretAccessKey: 'x'.repeat(40) } }),
+      }),
+      'GH_IAM_TOKEN_SIGNATURE_MISMATCH',
+    ],
+    [
+      'expired and an inactive key, correctly signed (the token dates come before the key status)',
+      async () => ({
+        h: harness({ records: [longTermRecord({ status: 'Inactive' })], now: seconds(901) }),
+        token: base,
+      }),
       'GH_IAM_TOKEN_EXPIRED',
     ],
     [
@@ -709,12 +746,9 @@ describe('the signing-key cache', () => {
     expect((await h.verify(base)).principalArn).toBe(ALICE); // derives and caches the day's signing key
     const rotated = 'Zr8vQ2mN5bX1cV7kL3jH9gF4dS6aP0oI2uY8tR5e';
     h.keys.set(LONG_TERM.accessKeyId, longTermRecord({ secretAccessKey: rotated }));
-    await expectRefused(
-      h.verify(base),
-      'GH_IAM_TOKEN_SIGNATURE_MISMATCH',
-      `IAM auth token signature does not match (access key AKIAIOSFODNN7EXAMPLE, signature ${signatureOf(base).slice(0, 8)}…): check the secret key, region, host and port used to sign, and that the token was not altered`,
-      { secretAccessKey: rotated },
-    );
+    await expectRefused(h.verify(base), 'GH_IAM_TOKEN_SIGNATURE_MISMATCH', NOT_VERIFIED, {
+      secretAccessKey: rotated,
+    });
     const fresh = await rdsSignerToken({ credentials: { ...LONG_TERM, secretAccessKey: rotated } });
     expect((await h.verify(fresh)).principalArn).toBe(ALICE);
     h.keys.set(LONG_TERM.accessKeyId, longTermRecord());

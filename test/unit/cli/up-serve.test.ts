@@ -73,6 +73,32 @@ describe('gatehouse up / serve', () => {
     expect(t.exits).toEqual([0]);
   });
 
+  it('up rotates gatehouse.log at 10 MiB keeping 5 files unless --log-max-size / --log-max-files say otherwise', async () => {
+    for (const [args, rotation] of [
+      [[], { maxBytes: 10 * 1024 * 1024, maxFiles: 5 }],
+      [['--log-max-size', '512k', '--log-max-files', '3'], { maxBytes: 512 * 1024, maxFiles: 3 }],
+      [['--log-max-size', '2MB'], { maxBytes: 2 * 1024 * 1024, maxFiles: 5 }],
+    ] as const) {
+      const g = fakeGateway();
+      const t = testIo({ gateway: g.module });
+      void runCli(['up', ...args], t.io);
+      await tick();
+      expect(g.calls.up[0]?.logRotation).toEqual(rotation);
+      t.signals.emit('SIGINT');
+      g.finishClose();
+      await tick();
+    }
+  });
+
+  it('a log size below 1 KiB or a file count of 0 is a usage error', async () => {
+    const small = testIo({ gateway: fakeGateway().module });
+    expect(await runCli(['up', '--log-max-size', '100'], small.io)).toBe(1);
+    expect(small.stderr()).toContain('is not a size of at least 1024 bytes');
+    const none = testIo({ gateway: fakeGateway().module });
+    expect(await runCli(['up', '--log-max-files', '0'], none.io)).toBe(1);
+    expect(none.stderr()).toContain('is not a whole number of at least 1');
+  });
+
   it('an out-of-range port is a usage error', async () => {
     const t = testIo({ gateway: fakeGateway().module });
     expect(await runCli(['up', '--pg-port', '70000'], t.io)).toBe(1);

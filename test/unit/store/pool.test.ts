@@ -105,6 +105,76 @@ describe('openStore', () => {
     }
   });
 
+  it('while the store database refuses connections, queries and transactions reject with GH_STORE_UNAVAILABLE; other failures pass through', async () => {
+    const { logger, lines } = capturingLogger();
+    const admin = new pg.Client(server.url);
+    await admin.connect();
+    await admin.query('DROP DATABASE IF EXISTS pool_outage');
+    await admin.query('CREATE DATABASE pool_outage');
+    const store = await openStore(server.adminUrl('pool_outage'), { logger });
+    try {
+      await store.pool.query('SELECT 1'); // an idle client the outage will kill
+      // Not the store's fault: passed through as they are (a caller's bug, a backend's refusal inside a transaction).
+      await expect(store.pool.query('SELEC 1')).rejects.toMatchObject({ code: '42601' });
+      const backendRefused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:5432'), {
+        code: 'ECONNREFUSED',
+      });
+      await expect(
+        store.withTransaction(async () => {
+          throw backendRefused;
+        }),
+      ).rejects.toBe(backendRefused);
+
+      await admin.query('ALTER DATABASE pool_outage WITH ALLOW_CONNECTIONS false');
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'pool_outage' AND pid <> pg_backend_pid()",
+      );
+      await expect
+        .poll(
+          async () =>
+            (
+              await admin.query<{ n: number }>(
+                "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'pool_outage'",
+              )
+            ).rows[0]?.n,
+        )
+        .toBe(0);
+      for (const attempt of [
+        () => store.pool.query('SELECT 1'),
+        () => store.pool.connect(),
+        () => store.withTransaction((c) => c.query('SELECT 1')),
+      ]) {
+        const e = await attempt().then(
+          () => null,
+          (err: unknown) => err,
+        );
+        expect(e).toBeInstanceOf(GatehouseError);
+        expect(e).toMatchObject({
+          code: 'GH_STORE_UNAVAILABLE',
+          message: 'cannot reach the state store: this is temporary, retry in a few seconds',
+        });
+        expect((e as GatehouseError).detail).toMatch(
+          /pool_outage.*(not currently accepting connections|terminat)/,
+        );
+        expect((e as GatehouseError).detail).not.toContain(decodeURIComponent(new URL(server.url).password));
+      }
+      const warns = () => lines.filter((l) => l.includes('"state store unreachable'));
+      expect(warns()).toHaveLength(1);
+
+      await admin.query('ALTER DATABASE pool_outage WITH ALLOW_CONNECTIONS true');
+      const res = await store.withTransaction((c) => c.query<{ one: number }>('SELECT 1 AS one'));
+      expect(res.rows[0]?.one).toBe(1);
+      const back = lines.filter((l) => l.includes('"state store reachable again"'));
+      expect(back).toHaveLength(1);
+      expect(JSON.parse(back[0] as string)).toMatchObject({ failedAttempts: 3 });
+      expect(warns()).toHaveLength(1);
+    } finally {
+      await admin.query('ALTER DATABASE pool_outage WITH ALLOW_CONNECTIONS true').catch(() => {});
+      await store.close();
+      await admin.end();
+    }
+  });
+
   it('close() can be called twice', async () => {
     const store = await openStore(server.url);
     await store.close();

@@ -1,0 +1,65 @@
+// `gatehouse up` writes <data-dir>/gatehouse.log rotated by size (--log-max-size / --log-max-files): the "Log"
+// path it prints is the link to the file being written, and old files are deleted. Waits for facts, never sleeps.
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RawPgConnection, startup } from '../../support/raw-pg-client.js';
+import {
+  freeUpPorts,
+  makeDataDir,
+  removeDataDir,
+  startUp,
+  type UpProcess,
+} from '../../support/up-process.js';
+
+const numbered = (dataDir: string) => readdirSync(dataDir).filter((n) => /^gatehouse\.\d+\.log$/.test(n));
+
+describe('gatehouse up log rotation', () => {
+  let dataDir: string;
+  let up: UpProcess;
+
+  beforeAll(async () => {
+    dataDir = await makeDataDir();
+    up = await startUp(dataDir, await freeUpPorts(), ['--log-max-size', '2k', '--log-max-files', '2']);
+  });
+  afterAll(async () => {
+    await up?.stop();
+    if (dataDir) await removeDataDir(dataDir);
+  });
+
+  it('the printed Log path is gatehouse.log, a link to the numbered file being written', () => {
+    const printed = /^\s*Log\s+(\S+)$/m.exec(up.output().stdout)?.[1];
+    expect(printed).toBe(join(dataDir, 'gatehouse.log'));
+    expect(lstatSync(printed as string).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(printed as string)).toMatch(/^gatehouse\.\d+\.log$/);
+    expect(readFileSync(printed as string, 'utf8')).not.toBe('');
+  });
+
+  it('refused logins past 2 KiB roll the file over; at most 2 files are kept; the link shows the newest line', async () => {
+    const link = join(dataDir, 'gatehouse.log');
+    const first = readlinkSync(link);
+    const refusedLogin = async (user: string) => {
+      const conn = await RawPgConnection.connect(up.ports.pg);
+      try {
+        const r = await startup(conn, { user, database: 'app', password: 'wrong' });
+        expect(r.error?.get('C')).toMatch(/^28/);
+      } finally {
+        conn.close();
+      }
+    };
+    // Each refused login writes an audit line (and, within the burst, a refusal line): write until two
+    // rotations have happened, i.e. the link has moved past the next file.
+    for (let i = 0; Number(readlinkSync(link).split('.')[1]) < Number(first.split('.')[1]) + 2; i++) {
+      expect(i, `no rotation after ${i} refused logins: ${readdirSync(dataDir).join(' ')}`).toBeLessThan(200);
+      await refusedLogin(`nobody_${i}`);
+    }
+    // pino-roll deletes the oldest files just after a rotation.
+    await vi.waitFor(() => expect(numbered(dataDir).length).toBeLessThanOrEqual(2), { timeout: 10_000 });
+    // A fresh file has room for one more attempt: its audit line is what the printed path shows last.
+    await refusedLogin('the_last_one');
+    // The log is written by pino-roll's worker thread: the audit line lands shortly after the refusal.
+    await vi.waitFor(() => expect(readFileSync(link, 'utf8')).toContain('"dbUser":"the_last_one"'), {
+      timeout: 10_000,
+    });
+  });
+});
