@@ -94,8 +94,7 @@ export class ArnPattern {
 
   /** Whether every variable of the pattern has a value in the request (always true without variables). */
   resolves(vars: VariableSource): boolean {
-    if (this.misplacedVariable) return false;
-    return !this.template.hasVariables || this.template.resolveString(vars) !== null;
+    return !this.misplacedVariable && this.template.resolves(vars);
   }
 
   /**

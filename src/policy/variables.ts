@@ -130,6 +130,11 @@ export class Template {
     return out;
   }
 
+  /** Whether every variable has a value in the request (no string is built; true without variables). */
+  resolves(source: VariableSource): boolean {
+    return !this.hasVariables || this.values(source) !== null;
+  }
+
   /** The value with variables substituted and wildcards literal; null when a variable has no value. */
   resolveString(source: VariableSource): string | null {
     if (!this.hasVariables) return this.staticString;

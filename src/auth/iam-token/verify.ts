@@ -218,20 +218,27 @@ function signatureVerifies(t: ParsedToken, signingKey: PreparedKey): boolean {
   return lower !== t.signedHost && sameHex(t.signature, expectedSignature(t, signingKey, lower));
 }
 
+/** How the token's dates stand against the clock: dated too far ahead, or past its lifetime (by so many ms). */
+type Validity = { readonly early: number } | { readonly expired: number } | null;
+
+function validity(t: ParsedToken, now: Date): Validity {
+  const ahead = t.signedAt.getTime() - now.getTime();
+  if (ahead > MAX_FUTURE_SKEW_MS) return { early: ahead };
+  const past = now.getTime() - (t.signedAt.getTime() + t.expiresSeconds * 1000);
+  return past >= 0 ? { expired: past } : null;
+}
+
 /**
  * For the operator only: what the clock would have said of a token whose signature did not verify (a client
  * learns the server's time only by signing with a real key).
  */
 function timeNote(t: ParsedToken, now: Date): string {
-  const signed = t.signedAt.getTime();
-  if (signed - now.getTime() > MAX_FUTURE_SKEW_MS) {
-    return `; it is also dated ${seconds(signed - now.getTime())} seconds in the future (signed at ${t.signedAt.toISOString()}, server time ${now.toISOString()})`;
+  const v = validity(t, now);
+  if (v === null) return '';
+  if ('early' in v) {
+    return `; it is also dated ${seconds(v.early)} seconds in the future (signed at ${t.signedAt.toISOString()}, server time ${now.toISOString()})`;
   }
-  const expiresAt = signed + t.expiresSeconds * 1000;
-  if (now.getTime() >= expiresAt) {
-    return `; it also expired ${Math.floor((now.getTime() - expiresAt) / 1000)} seconds ago (signed at ${t.signedAt.toISOString()}, valid for ${t.expiresSeconds} seconds)`;
-  }
-  return '';
+  return `; it also expired ${Math.floor(v.expired / 1000)} seconds ago (signed at ${t.signedAt.toISOString()}, valid for ${t.expiresSeconds} seconds)`;
 }
 
 /** Host names compare case-insensitively (DNS); the usual exact spelling is tried before lower-casing. */
@@ -381,18 +388,17 @@ async function verifyOrdered(
     }
     // 8. Time, now that the client has shown it holds the secret: not dated more than 5 minutes in the future,
     // and not past its lifetime.
-    const signed = t.signedAt.getTime();
-    if (signed - now.getTime() > MAX_FUTURE_SKEW_MS) {
+    const dates = validity(t, now);
+    if (dates !== null && 'early' in dates) {
       throw new GatehouseError('GH_IAM_TOKEN_NOT_YET_VALID', {
-        seconds: seconds(signed - now.getTime()),
+        seconds: seconds(dates.early),
         signedAt: t.signedAt.toISOString(),
         serverTime: now.toISOString(),
       });
     }
-    const expiresAt = signed + t.expiresSeconds * 1000;
-    if (now.getTime() >= expiresAt) {
+    if (dates !== null) {
       throw new GatehouseError('GH_IAM_TOKEN_EXPIRED', {
-        seconds: Math.floor((now.getTime() - expiresAt) / 1000),
+        seconds: Math.floor(dates.expired / 1000),
         signedAt: t.signedAt.toISOString(),
         expires: t.expiresSeconds,
       });
@@ -436,7 +442,7 @@ async function verifyOrdered(
       signaturePrefix: t.signature.slice(0, 8),
       resource,
       signedAt: t.signedAt,
-      expiresAt: new Date(expiresAt),
+      expiresAt: new Date(t.signedAt.getTime() + t.expiresSeconds * 1000),
     };
     if (key.userId !== undefined) verified.userId = key.userId;
     return verified;

@@ -97,7 +97,8 @@ export class PreAuthAdmission {
   }
 }
 
-function once(fn: () => void): () => void {
+/** `fn` wrapped so that only its first call runs (a release may be reached from several paths). */
+export function once(fn: () => void): () => void {
   let done = false;
   return () => {
     if (!done) fn();

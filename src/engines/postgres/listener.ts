@@ -1,7 +1,7 @@
 // A TCP listener for one instance: accepts clients, caps pending handshakes and sessions, closes everything on shutdown.
 import { createServer, type Server, type Socket } from 'node:net';
 import { GatehouseError } from '../../core/errors.js';
-import { PreAuthAdmission, sourceKey } from './admission.js';
+import { once, PreAuthAdmission, sourceKey } from './admission.js';
 import type { CancelRegistry } from './cancel.js';
 import { refuseAtAccept } from './refuse.js';
 import type { Relay } from './relay.js';
@@ -35,11 +35,9 @@ export async function startPgListener(
     reserve: () => {
       if (sessions >= deps.limits.maxSessionsPerInstance) return null;
       sessions++;
-      let held = true;
-      return () => {
-        if (held) sessions--;
-        held = false;
-      };
+      return once(() => {
+        sessions--;
+      });
     },
   };
 

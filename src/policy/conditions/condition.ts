@@ -26,7 +26,7 @@ export interface CompiledCondition {
 
 /** Whether some policy value of the condition has a variable the request cannot resolve. */
 function unresolved(c: CompiledCondition, scope: RequestScope): boolean {
-  for (const t of c.variableValues) if (t.resolveString(scope) === null) return true;
+  for (const t of c.variableValues) if (!t.resolves(scope)) return true;
   return false;
 }
 
