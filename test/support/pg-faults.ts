@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type EmbeddedCluster, startEmbeddedCluster } from '../../src/store/embedded.js';
+import { eventually } from './eventually.js';
 
 /** A cluster the test can break and bring back on the same data directory and port. */
 export interface FaultableCluster {
@@ -63,14 +64,13 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 async function waitUntilGone(pids: readonly number[], timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const alive = pids.filter(isAlive);
-    if (alive.length === 0) return;
-    if (Date.now() > until)
-      throw new Error(`processes still alive after ${timeoutMs} ms: ${alive.join(', ')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await eventually(
+    () => {
+      const alive = pids.filter(isAlive);
+      if (alive.length > 0) throw new Error(`still alive: ${alive.join(', ')}`);
+    },
+    { timeoutMs, what: `processes ${pids.join(', ')} to exit` },
+  );
 }
 
 /** Every frozen pid of every cluster: continued if the test process exits, so no postgres stays stopped. */

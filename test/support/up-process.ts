@@ -1,12 +1,13 @@
 // Runs the built `gatehouse` binary (dist/cli/main.js) as a user would: `up` as a child process, and CLI calls.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { lstat, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePort } from '../../src/store/embedded.js';
+import { waitFor } from './eventually.js';
 
 /** The built entry point (package.json "bin"); `npm run build` (or `npm test`'s pretest) produces it. */
 export const CLI_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -123,15 +124,17 @@ export async function startUp(
     return { ...end, stdout: io.stdout(), stderr: io.stderr(), elapsedMs: Date.now() - started };
   };
 
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!BLOCK_END.test(io.stdout())) {
+  // Up, or exited, or the deadline: which one is told apart below (with diagnostics for the last two).
+  await waitFor(() => BLOCK_END.test(io.stdout()) || (child.exitCode ?? child.signalCode) !== null, {
+    timeoutMs: READY_TIMEOUT_MS,
+    intervalMs: 100,
+    what: 'the "Gatehouse is up." block or an exit',
+  }).catch(() => {});
+  if (!BLOCK_END.test(io.stdout())) {
     const state = child.exitCode ?? child.signalCode;
-    if (state !== null || Date.now() > deadline) {
-      if (state === null) await stop('SIGTERM', 10_000);
-      const why = state === null ? `not up within ${READY_TIMEOUT_MS / 1000} s` : `exited (${state})`;
-      throw new Error(`gatehouse up ${why}\n${await diagnostics(dataDir, io.stdout(), io.stderr())}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+    if (state === null) await stop('SIGTERM', 10_000);
+    const why = state === null ? `not up within ${READY_TIMEOUT_MS / 1000} s` : `exited (${state})`;
+    throw new Error(`gatehouse up ${why}\n${await diagnostics(dataDir, io.stdout(), io.stderr())}`);
   }
   const text = io.stdout();
   const psqlLine = /^\s*(PGPASSWORD=.*\bpsql .*)$/m.exec(text)?.[1];
@@ -168,11 +171,16 @@ export async function runCli(
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const io = collect(child);
+  let stdioClosed = false;
+  child.once('close', () => {
+    stdioClosed = true;
+  });
   child.stdin?.end(options.stdin ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? CLI_TIMEOUT_MS);
   const end = await exited(child);
   clearTimeout(timer);
-  await new Promise((r) => setImmediate(r)); // let the last stdio chunks arrive
+  // The last stdio chunks may arrive after 'exit'; 'close' comes once stdout and stderr have ended.
+  await waitFor(() => stdioClosed, { what: `stdout and stderr of gatehouse ${args.join(' ')} to close` });
   return { ...end, stdout: io.stdout(), stderr: io.stderr() };
 }
 
@@ -223,17 +231,39 @@ export async function processesOf(dataDir: string): Promise<string[]> {
   return [...new Set(lines)];
 }
 
+/** Whether process `pid` has exited (a zombie its parent has not reaped yet counts as exited). */
+function hasExited(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  try {
+    // "pid (comm) state …": comm may hold spaces and parentheses, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true; // gone between the two looks
+  }
+}
+
 /** Remove a data dir and, when it is a symlink target elsewhere, its cluster; ends a postmaster left behind. */
 export async function removeDataDir(dataDir: string): Promise<void> {
   const cluster = await clusterDir(dataDir);
   const pidText = await readFile(join(cluster, 'postmaster.pid'), 'utf8').catch(() => '');
   const pid = Number.parseInt(pidText.split('\n')[0] ?? '', 10);
   if (Number.isInteger(pid) && pid > 0) {
+    let signalled = true;
     try {
       process.kill(pid, 'SIGQUIT'); // immediate shutdown: a failed test must not leak a server
-      await new Promise((r) => setTimeout(r, 500));
     } catch {
-      // already gone
+      signalled = false; // already gone
+    }
+    if (signalled) {
+      await waitFor(() => hasExited(pid), {
+        timeoutMs: 15_000,
+        what: `postmaster ${pid} to exit on SIGQUIT`,
+      });
     }
   }
   if (cluster !== join(dataDir, 'pgdata')) await rm(cluster, { recursive: true, force: true });

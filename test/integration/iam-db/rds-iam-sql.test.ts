@@ -2,6 +2,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAuthToken } from '../../../src/auth/iam-token/generate.js';
+import { invariant, waitFor } from '../../support/eventually.js';
 import { type AccessKeyPair, CONNECT_ANYWHERE, type TestGateway } from '../../support/gateway.js';
 import {
   expectNoTokenLogged,
@@ -82,17 +83,22 @@ describe('IAM database users set up with SQL, RDS style, through Gatehouse', () 
     done: (r: LoginResult) => boolean,
   ): Promise<{ result: LoginResult; stale: LoginResult[] }> {
     const stale: LoginResult[] = [];
-    for (;;) {
-      const startedAt = Date.now();
-      const result = await attempt();
-      if (done(result)) return { result, stale };
-      expect(startedAt - changedAt, `still stale: ${JSON.stringify(result)}`).toBeLessThan(
-        MEMBERS_TTL_MS + 100,
-      );
-      stale.push(result);
-      if (Date.now() - changedAt > 10_000) throw new Error(`not seen in 10 s: ${JSON.stringify(result)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const result = await waitFor(
+      async () => {
+        const startedAt = Date.now();
+        const r = await attempt();
+        if (done(r)) return r;
+        invariant(() =>
+          expect(startedAt - changedAt, `still stale: ${JSON.stringify(r)}`).toBeLessThan(
+            MEMBERS_TTL_MS + 100,
+          ),
+        );
+        stale.push(r);
+        return null;
+      },
+      { timeoutMs: 10_000 - (Date.now() - changedAt), intervalMs: 100, what: 'the change to show' },
+    );
+    return { result, stale };
   }
 
   const notEnabled = (user: string) =>

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../src/core/audit.js';
 import type { Caller } from '../../../src/iam/types.js';
+import { waitFor } from '../../support/eventually.js';
 import {
   type AccessKeyPair,
   CONNECT_ANYWHERE,
@@ -28,6 +29,8 @@ describe('revoking IAM access on one node ends it on another', () => {
   let t: TestGateway;
   let nodeB: SecondNode;
   let port: number;
+  /** An instance that does end revoked sessions, for evidence that a re-check ran (see its test). */
+  let witnessPort: number;
   let ca: string;
   let region: string;
   let admin: Caller;
@@ -36,6 +39,9 @@ describe('revoking IAM access on one node ends it on another', () => {
     t = await startTestGateway({ audit: { emit: (e) => void events.push(e) } });
     port = await t.createInstance('rev', { iam: true });
     await t.createIamDbUser('rev', 'app_iam');
+    // Before node B starts, so that node A is the one listening on it.
+    witnessPort = await t.createInstance('rev-witness', { iam: true });
+    await t.createIamDbUser('rev-witness', 'app_iam_witness');
     ca = readFileSync(t.caFile, 'utf8');
     region = t.gateway.account.region;
     admin = {
@@ -53,16 +59,26 @@ describe('revoking IAM access on one node ends it on another', () => {
     await t?.stop();
   });
 
-  const token = (key: AccessKeyPair) =>
-    new Signer({ hostname: 'localhost', port, username: 'app_iam', region, credentials: key }).getAuthToken();
+  /** Where a session logs in: the instance `rev` as app_iam unless told otherwise. */
+  type Target = { readonly port: number; readonly user: string };
+  const rev = (): Target => ({ port, user: 'app_iam' });
 
-  async function open(key: AccessKeyPair): Promise<OpenSession> {
+  const token = (key: AccessKeyPair, at: Target = rev()) =>
+    new Signer({
+      hostname: 'localhost',
+      port: at.port,
+      username: at.user,
+      region,
+      credentials: key,
+    }).getAuthToken();
+
+  async function open(key: AccessKeyPair, at: Target = rev()): Promise<OpenSession> {
     const client = new pg.Client({
       host: 'localhost',
-      port,
-      user: 'app_iam',
+      port: at.port,
+      user: at.user,
       database: 'app',
-      password: await token(key),
+      password: await token(key, at),
       ssl: { ca, servername: 'localhost' },
     });
     const ended = new Promise<{ error: Error; at: number }>((resolve) =>
@@ -89,15 +105,6 @@ describe('revoking IAM access on one node ends it on another', () => {
     );
     await c.end();
     return (rows[0] as { n: number }).n;
-  }
-
-  async function eventually(ms: number, probe: () => Promise<boolean>): Promise<number> {
-    const start = Date.now();
-    while (Date.now() - start < ms) {
-      if (await probe()) return Date.now() - start;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`not within ${ms} ms`);
   }
 
   it('deactivating the key on node B: new logins on A refused and A ends the open session within 1 s', async () => {
@@ -130,7 +137,10 @@ describe('revoking IAM access on one node ends it on another', () => {
         code: 'GH_IAM_SESSION_REVOKED',
       }),
     ]);
-    await eventually(1000, async () => (await backendSessions()) === 1);
+    await waitFor(async () => (await backendSessions()) === 1, {
+      timeoutMs: 1000,
+      what: "carol's backend session to end (dave's alone left)",
+    });
     await dave.client.end();
     await carol.client.end().catch(() => {});
   });
@@ -159,12 +169,17 @@ describe('revoking IAM access on one node ends it on another', () => {
       });
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
       child.stdin.write('select 41 + 1;\n');
-      await eventually(10_000, async () => stdout.includes('42'));
+      await waitFor(() => stdout.includes('42'), { timeoutMs: 10_000, what: 'psql to print 42' });
       expect(await backendSessions()).toBe(1);
 
       const changed = Date.now();
       await nodeB.gateway.iam.iam.deletePrincipalPolicy('User', 'erin', { PolicyName: 'connect' });
-      const took = await eventually(1000, async () => (await backendSessions()) === 0);
+      const waiting = Date.now();
+      await waitFor(async () => (await backendSessions()) === 0, {
+        timeoutMs: 1000,
+        what: "erin's backend session to end",
+      });
+      const took = Date.now() - waiting;
       expect(took).toBeLessThan(1000);
       expect(Date.now() - changed).toBeLessThan(1500);
       // psql learns of it on its next command: the FATAL reached the client intact.
@@ -186,9 +201,19 @@ describe('revoking IAM access on one node ends it on another', () => {
     try {
       const key = await t.createIamPrincipal('frank', CONNECT_ANYWHERE);
       const frank = await open(key);
+      // Evidence that a re-check ran: a session of the same key on an instance that does end revoked sessions,
+      // opened after frank's, so the pass that ends it had frank's session in its list too.
+      const witness = await open(key, { port: witnessPort, user: 'app_iam_witness' });
       await nodeB.gateway.iam.iam.deleteAccessKey({ UserName: 'frank', AccessKeyId: key.accessKeyId }, admin);
-      await eventually(1000, async () => (await login(key)) !== 'ok');
-      await new Promise((r) => setTimeout(r, 300)); // a re-check pass had every chance to run
+      await waitFor(async () => (await login(key)) !== 'ok', {
+        timeoutMs: 1000,
+        what: 'node A to refuse the deleted key',
+      });
+      await waitFor(
+        () => events.some((e) => e.type === 'db.session.revoked' && e.instance === 'rev-witness'),
+        { what: 'the re-check after the deletion to end the witness session on rev-witness' },
+      );
+      await witness.client.end().catch(() => {});
       expect((await frank.client.query('select 3 as n')).rows).toEqual([{ n: 3 }]);
       // A deleted key reads to the client as a signature that does not verify (GH_IAM_TOKEN_UNKNOWN_KEY in the log).
       expect(await login(key)).toMatch(/^IAM auth token signature does not match: check the access key id/);
@@ -202,10 +227,14 @@ describe('revoking IAM access on one node ends it on another', () => {
     const key = await t.createIamPrincipal('gina', CONNECT_ANYWHERE);
     const gina = await open(key);
     // Stream a large result while the revocation lands.
+    let rowsReceived = 0;
+    gina.client.connection.on('dataRow', () => {
+      rowsReceived++;
+    });
     const streaming = gina.client
       .query('select repeat(md5(g::text), 50) from generate_series(1, 400000) g')
       .catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor(() => rowsReceived > 0, { what: 'the first rows of the large result to reach the client' });
     await nodeB.gateway.iam.iam.deleteAccessKey({ UserName: 'gina', AccessKeyId: key.accessKeyId }, admin);
     const result = await streaming;
     expect(result).toBeInstanceOf(Error);

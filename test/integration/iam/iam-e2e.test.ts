@@ -22,6 +22,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../src/gateway.js';
+import { eventually } from '../../support/eventually.js';
 import { type SecondNode, startTestGateway, type TestGateway } from '../../support/gateway.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
@@ -52,13 +53,12 @@ async function errorName(p: Promise<unknown>): Promise<string> {
 /** Poll until `probe` yields `want` (cross-node propagation), failing after `ms`. Returns the elapsed ms. */
 async function within(ms: number, probe: () => Promise<string>, want: string): Promise<number> {
   const start = Date.now();
-  let last = '';
-  while (Date.now() - start < ms) {
-    last = await probe();
-    if (last === want) return Date.now() - start;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`still "${last}" after ${ms} ms, wanted "${want}"`);
+  await eventually(async () => expect(await probe()).toBe(want), {
+    timeoutMs: ms,
+    intervalMs: 25,
+    what: `"${want}"`,
+  });
+  return Date.now() - start;
 }
 
 describe('IAM through the real gateway with the AWS SDK', () => {

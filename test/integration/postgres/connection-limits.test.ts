@@ -6,6 +6,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../src/core/audit.js';
+import { waitFor } from '../../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 import { conninfo, runPsql } from '../../support/psql.js';
 import { RawPgConnection, startup, verifiedTls } from '../../support/raw-pg-client.js';
@@ -21,15 +22,6 @@ async function stalledTls(port: number, localAddress?: string): Promise<RawPgCon
   const answer = await conn.requestSslOrError();
   if (answer !== 'S') throw new Error(`expected S, got ${answer instanceof Map ? answer.get('M') : answer}`);
   return conn;
-}
-
-/** Poll a fact of the running gateway (no fixed sleeps). */
-async function until(fact: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fact()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('a client refused at the pre-auth cap reads why, inside TLS', () => {
@@ -89,7 +81,10 @@ describe('a client refused at the pre-auth cap reads why, inside TLS', () => {
     expect(result.error?.get('C')).toBe('53300');
     expect(result.error?.get('M')).toMatch(PENDING_CAP);
     const requestId = /\(request id ([0-9a-f]{16})\)$/.exec(result.error?.get('M') ?? '')?.[1];
-    await until(() => events.some((e) => e.requestId === requestId), 'the audit event');
+    await waitFor(() => events.some((e) => e.requestId === requestId), {
+      timeoutMs: 10_000,
+      what: 'the audit event',
+    });
     expect(events.find((e) => e.requestId === requestId)).toMatchObject({
       type: 'db.connect',
       dbUser: 'carol',
@@ -122,7 +117,10 @@ describe('a client refused at the pre-auth cap reads why, inside TLS', () => {
     expect(listener().admission).toEqual({ pending: 2, refusing: 2 });
     // When a stalled refusal goes away its slot is free again.
     held3.close();
-    await until(() => listener().admission.refusing === 1, 'the TLS refusal slot to be released');
+    await waitFor(() => listener().admission.refusing === 1, {
+      timeoutMs: 10_000,
+      what: 'the TLS refusal slot to be released',
+    });
     const again5 = await RawPgConnection.connect(port, '127.0.0.1', '127.0.0.5');
     open.push(again5);
     expect(await again5.requestSslOrError()).toBe('S');
@@ -255,7 +253,10 @@ describe('the per-instance session limit (listener.maxSessionsPerInstance)', () 
 
   it('once a session ends, its slot is free for the next login', async () => {
     await clients.shift()!.end();
-    await until(() => t.gateway.listeners.get('limited')!.activeSessions < LIMIT, 'a session to end');
+    await waitFor(() => t.gateway.listeners.get('limited')!.activeSessions < LIMIT, {
+      timeoutMs: 10_000,
+      what: 'a session to end',
+    });
     const client = await connect();
     const { rows } = await client.query<{ u: string }>('select current_user as u');
     expect(rows).toEqual([{ u: 'erin' }]);

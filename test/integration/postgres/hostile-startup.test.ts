@@ -12,6 +12,7 @@ import {
   createStartupMessage,
   PROTOCOL_3_0,
 } from '../../../src/protocol/postgres/index.js';
+import { waitFor } from '../../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 import { firstError, RawPgConnection, type ServerMessage } from '../../support/raw-pg-client.js';
 
@@ -173,13 +174,14 @@ describe('hostile start-up traffic', () => {
   /** The gateway's log lines for one scenario's connection (the session logs `remote` = our local address). */
   const sessionLog = async (name: string): Promise<LogLine[]> => {
     const remote = `127.0.0.1:${(await result(name)).localPort}`;
-    const mine = () => logs.filter((l) => l.remote === remote);
-    // The client may see the close a moment before the gateway writes its last line.
-    for (let waited = 0; mine().length === 0 && waited < 3000; waited += 50) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await new Promise((r) => setTimeout(r, 50));
-    return mine();
+    // The client may see the close a moment before the gateway writes its last line. A session writes all its
+    // lines before it gives back its admission slot: once none is held, every line of every scenario is in.
+    const admission = () => t.gateway.listeners.get('hostile')?.admission;
+    await waitFor(() => admission()?.pending === 0 && admission()?.refusing === 0, {
+      timeoutMs: OBSERVE_MS,
+      what: 'the gateway to finish every start-up session',
+    });
+    return logs.filter((l) => l.remote === remote);
   };
 
   const goodLogin = async (): Promise<string> => {
@@ -448,8 +450,10 @@ describe('the pending-connection cap (maxPendingConnections)', () => {
     const idle = await Promise.all([0, 1, 2].map(() => RawPgConnection.connect(port)));
     const listener = t.gateway.listeners.get('capped')!;
     // The in-process listener accepts them on a later tick.
-    for (let i = 0; listener.admission.pending < 3 && i < 500; i++)
-      await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => listener.admission.pending >= 3, {
+      intervalMs: 10,
+      what: 'the listener to hold the 3 idle connections as pending',
+    });
 
     // A refused client is told so once it has sent its startup packet (after TLS, had it asked for TLS).
     const fourth = await hostile(port, async (c) => {

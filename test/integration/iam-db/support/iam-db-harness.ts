@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { expect } from 'vitest';
 import type { AuditEvent, ConnectAttemptEvent } from '../../../../src/core/audit.js';
 import { findInstance } from '../../../../src/store/instances-repo.js';
+import { waitFor } from '../../../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../../../support/gateway.js';
 import { conninfo, runPsql } from '../../../support/psql.js';
 
@@ -146,13 +147,12 @@ export async function auditEvent(
   events: readonly AuditEvent[],
   requestId: string,
 ): Promise<ConnectAttemptEvent> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const e = events.find((x) => x.type === 'db.connect' && x.requestId === requestId);
-    if (e) return e as ConnectAttemptEvent;
-    if (Date.now() > deadline) throw new Error(`no db.connect audit event for request id ${requestId}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const e = await waitFor(() => events.find((x) => x.type === 'db.connect' && x.requestId === requestId), {
+    timeoutMs: 3000,
+    intervalMs: 10,
+    what: `the db.connect audit event of request id ${requestId}`,
+  });
+  return e as ConnectAttemptEvent;
 }
 
 /**
