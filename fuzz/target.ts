@@ -1,15 +1,10 @@
 // What the fuzz campaign needs from a protocol target: loopback listeners, a good-client check and generator
 // families. PostgreSQL is fuzz/postgres/target.ts; a MySQL target adds its own families and good client.
 import type { Rng } from './rng.js';
-import type { Wire } from './wire.js';
+import type { Listener, Wire } from './wire.js';
 
-/** A listener the fuzzer may connect to. Only loopback addresses are accepted (see assertLoopback). */
-export interface Listener {
-  /** Short name for reports, e.g. `password`, `iam`. */
-  readonly name: string;
-  readonly host: string;
-  readonly port: number;
-}
+// Defined in wire.ts (which connects to one) so that wire.ts needs nothing from this file; re-exported for targets.
+export type { Listener } from './wire.js';
 
 export interface GoodClientResult {
   /** e.g. `password/plain`, `iam-token/tls`. */

@@ -4,7 +4,16 @@ import { createHash } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createSecureContext, type SecureContext, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import type { Listener } from './target.js';
+
+/**
+ * A listener the fuzzer may connect to. Only loopback addresses are accepted (see assertLoopback in target.ts).
+ */
+export interface Listener {
+  /** Short name for reports, e.g. `password`, `iam`. */
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
 
 export interface ServerMessage {
   readonly type: string;

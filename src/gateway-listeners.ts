@@ -4,8 +4,9 @@ import { hostname } from 'node:os';
 import { backendTargetOf } from './control-plane/backend-target.js';
 import type { Logger } from './core/logger.js';
 import type { SecretBox } from './core/secret-box.js';
-import type { PgInstance } from './engines/postgres/types.js';
-import type { Engine, EngineListener } from './engines/registry.js';
+import type { DbEngine } from './core/types.js';
+import type { Engine, EngineListener } from './engines/common/engine.js';
+import type { InstanceSettings } from './engines/common/instance.js';
 import { type InstanceRow, listInstances } from './store/instances-repo.js';
 import type { Store } from './store/pool.js';
 
@@ -26,10 +27,11 @@ export function endpointOf(listenHost: string, listenPort: number): string {
   return host.includes(':') ? `[${host}]:${listenPort}` : `${host.toLowerCase()}:${listenPort}`;
 }
 
-function toPgInstance(box: SecretBox, row: InstanceRow): PgInstance {
-  const { host, port, sslMode, sslRootCert } = backendTargetOf(box, row);
+function toInstanceSettings(box: SecretBox, row: InstanceRow, engine: Engine): InstanceSettings {
+  const { host, port, sslMode, sslRootCert } = backendTargetOf(box, row, engine.provisioner);
   return {
     identifier: row.identifier,
+    engine: row.engine,
     dbiResourceId: row.dbiResourceId,
     forceSsl: row.forceSsl,
     backend: { host, port, sslMode, sslRootCert },
@@ -42,7 +44,7 @@ function toPgInstance(box: SecretBox, row: InstanceRow): PgInstance {
 export function createListenerSet(
   store: Store,
   box: SecretBox,
-  engine: Engine,
+  engines: ReadonlyMap<DbEngine, Engine>,
   logger: Logger,
   flagFor: (identifier: string) => string | undefined,
 ): ListenerSet {
@@ -61,7 +63,14 @@ export function createListenerSet(
       }
     }
     for (const row of rows) {
-      const instance = toPgInstance(box, row);
+      const engine = engines.get(row.engine);
+      if (!engine) {
+        const error = new Error(`no engine "${row.engine}" is registered on this node`);
+        logger.error({ instance: row.identifier, err: error }, 'listener could not start');
+        failures.push({ instance: row.identifier, error });
+        continue;
+      }
+      const instance = toInstanceSettings(box, row, engine);
       const entry = running.get(row.identifier);
       if (entry && entry.host === row.listenHost && entry.port === row.listenPort) {
         entry.listener.update(instance);

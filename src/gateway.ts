@@ -5,37 +5,41 @@ import { createSecureContext } from 'node:tls';
 import { startApiServer } from './api/server.js';
 import { LiveIamSessions } from './auth/iam-token/live-sessions.js';
 import { createTokenVerifier } from './auth/iam-token/verify.js';
-import { type GatehouseConfig, parseHostPort } from './config/schema.js';
+import type { GatehouseConfig } from './config/schema.js';
 import { bootstrapAdminKey } from './control-plane/access-keys.js';
-import type { Account, ControlContext } from './control-plane/context.js';
+import type { ControlContext } from './control-plane/context.js';
 import { createControlPlane } from './control-plane/index.js';
 import { createLoginDirectory } from './control-plane/login-directory.js';
+import type { Account } from './core/account.js';
 import { type AuditSink, cappedAuditSink, combineAuditSinks, createLogAuditSink } from './core/audit.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { DATA_DIR_FILES, writeGatewayInfo } from './core/data-dir.js';
 import { isGatehouseError } from './core/errors.js';
+import { parseHostPort } from './core/host-port.js';
 import { newAccountId } from './core/ids.js';
 import { createLogger, type Logger } from './core/logger.js';
-import { loadMasterKey, verifyMasterKey } from './core/master-key.js';
+import { loadMasterKey } from './core/master-key.js';
 import { createRefusalLog } from './core/refusal-log.js';
 import { createSecretBox, type SecretBox } from './core/secret-box.js';
 import type { ControlPlane } from './core/types.js';
-import { createPgEngine } from './engines/postgres/index.js';
-import { listenForChanges, notifyChange } from './gateway-changes.js';
+import { createAuthMethods } from './engines/common/auth-method.js';
+import { createEngineRegistry, type EngineDefinition, type EngineDeps } from './engines/common/engine.js';
+import { createEngine } from './engines/common/listener.js';
+import { createIamTokenMethod } from './engines/common/methods/iam-token.js';
+import { createScramMethod } from './engines/common/methods/scram.js';
+import { BUILTIN_ENGINES } from './engines/registry.js';
 import { createListenerSet, type ListenerFailure, type ListenerSet } from './gateway-listeners.js';
 import { ensureBootstrapAdmin } from './iam/bootstrap-admin.js';
 import { createCredentialLookup } from './iam/credential-lookup.js';
+import { listenForChanges, notifyChange } from './store/changes.js';
 import { listInstances } from './store/instances-repo.js';
-import { ensureMeta, getMeta } from './store/meta-repo.js';
+import { ensureMeta, getMeta, verifyMasterKey } from './store/meta-repo.js';
 import { migrate } from './store/migrate.js';
 import { openStore, type Store } from './store/pool.js';
 import { ensureCertificates, loadTlsMaterial, type TlsMaterial } from './tls/ca.js';
 import { certificateHashForChannelBinding } from './tls/channel-binding.js';
 import { createIamWiring, type IamWiring } from './wiring/iam.js';
 import { createRevocation } from './wiring/iam-revocation.js';
-
-export { runServe } from './serve.js';
-export { runUp } from './up/run-up.js';
 
 export interface GatewayOptions {
   readonly config: GatehouseConfig;
@@ -49,6 +53,8 @@ export interface GatewayOptions {
   readonly listenerFlag?: (identifier: string) => string | undefined;
   /** Extra audit sink (tests record events); events always go to the log too. */
   readonly audit?: AuditSink;
+  /** Engines besides the built-in ones (src/engines/registry.ts), e.g. a test's own protocol. */
+  readonly engines?: readonly EngineDefinition[];
 }
 
 export interface Gateway {
@@ -77,6 +83,7 @@ async function loadKey(store: Store, options: GatewayOptions, logger: Logger): P
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, dataDir } = options;
+  const engineRegistry = createEngineRegistry([...BUILTIN_ENGINES, ...(options.engines ?? [])]);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const store = await openStore(config.store.url, { logger, clock });
@@ -147,14 +154,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
       account,
       scramIterations: config.scram.iterations,
+      provisioners: new Map([...engineRegistry].map(([name, d]) => [name, d.provisioner])),
       notifyChange: async (topic) => {
         await notifyChange(store, topic);
         if (topic === 'instances') await listeners?.reconcile(); // this node at once; others via NOTIFY
       },
     };
 
-    const engine = createPgEngine({
+    const engineDeps: EngineDeps = {
       logins: createLoginDirectory(ctx),
+      // One plug-in per login kind; engines translate each one's exchange into their own messages.
+      methods: createAuthMethods([
+        createScramMethod({ mockKey: scramMockKey }),
+        createIamTokenMethod({
+          verifier: createTokenVerifier({
+            keys,
+            authorizeConnect: (r) => iam.authorizeConnect(r),
+            clock,
+            region: account.region,
+            accountId: account.accountId,
+          }),
+        }),
+      ]),
       tls: { secureContext, certificateHash },
       limits: {
         authTimeoutMs: config.listener.authTimeoutSeconds * 1000,
@@ -169,22 +190,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       },
       clock,
       logger,
-      scramMockKey,
-      iamTokens: createTokenVerifier({
-        keys,
-        authorizeConnect: (r) => iam.authorizeConnect(r),
-        clock,
-        region: account.region,
-        accountId: account.accountId,
-      }),
-      iamSessions,
+      liveSessions: iamSessions,
       audit,
       refusalLog,
-    });
+    };
+    const engines = new Map([...engineRegistry].map(([name, d]) => [name, createEngine(d, engineDeps)]));
     const listenerSet = createListenerSet(
       store,
       box,
-      engine,
+      engines,
       logger,
       options.listenerFlag ?? (() => undefined),
     );

@@ -25,8 +25,7 @@ export function toApiError(
   requestId: string,
   logger: Logger,
 ): { status: number; body: ApiErrorBody } {
-  const err = fromFramework(e) ?? toGatehouseError(e);
-  err.requestId = requestId;
+  const err = (fromFramework(e) ?? toGatehouseError(e)).withRequestId(requestId);
   if (err.code === 'GH_INTERNAL') {
     // The stack goes to the operator log only, under the id the client sees.
     logger.error({ requestId, err: e }, 'management API internal error');

@@ -2,15 +2,12 @@
 // "Create a canonical request" / "Create a string to sign" / "Calculate the signature").
 import { createHash, createHmac } from 'node:crypto';
 
+export { SIGV4_TERMINATOR, sigv4SigningKey as signingKey } from '../core/sigv4-key.js';
+
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
-export const SIGV4_TERMINATOR = 'aws4_request';
 
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
 /** RFC 3986 unreserved characters stay; everything else is %XX with upper-case hex, as SigV4 requires. */
@@ -76,12 +73,6 @@ export function canonicalRequest(p: CanonicalRequestParts): string {
 
 export function stringToSign(amzDate: string, scope: string, canonical: string): string {
   return [SIGV4_ALGORITHM, amzDate, scope, sha256Hex(canonical)].join('\n');
-}
-
-/** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
-export function signingKey(secret: string, shortDate: string, region: string, service: string): Buffer {
-  const kDate = hmac(`AWS4${secret}`, shortDate);
-  return hmac(hmac(hmac(kDate, region), service), SIGV4_TERMINATOR);
 }
 
 export function signatureHex(key: Buffer, toSign: string): string {

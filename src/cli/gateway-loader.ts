@@ -16,7 +16,10 @@ export interface RunUpOptions {
   logRotation?: { maxBytes: number; maxFiles: number };
 }
 
-/** The exports of src/gateway.ts the CLI uses; the assignment below keeps the two in step at compile time. */
+/**
+ * The two runners the CLI uses: `runUp` (src/up/run-up.ts) and `runServe` (src/serve.ts). The assignment
+ * in loadGateway keeps their signatures in step with these at compile time.
+ */
 export interface GatewayModule {
   runUp(o: RunUpOptions): Promise<RunningGateway>;
   runServe(o: { configPath: string }): Promise<RunningGateway>;
@@ -24,6 +27,7 @@ export interface GatewayModule {
 
 export async function loadGateway(): Promise<GatewayModule> {
   // Imported on demand: API-only commands should not load the store, engines and embedded PostgreSQL.
-  const gateway: GatewayModule = await import('../gateway.js');
+  const [{ runUp }, { runServe }] = await Promise.all([import('../up/run-up.js'), import('../serve.js')]);
+  const gateway: GatewayModule = { runUp, runServe };
   return gateway;
 }

@@ -71,13 +71,3 @@ export const configSchema = z
 
 export type GatehouseConfig = z.infer<typeof configSchema>;
 export type ListenerLimits = GatehouseConfig['listener'];
-
-export function parseHostPort(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(':');
-  const host = s.slice(0, i).replace(/^\[(.*)\]$/, '$1');
-  return { host, port: Number(s.slice(i + 1)) };
-}
-
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}

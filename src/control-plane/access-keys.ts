@@ -1,11 +1,12 @@
 // The bootstrap admin access key: created on first start, re-read by `up` for a lost credentials file.
+import type { Account } from '../core/account.js';
 import { systemClock } from '../core/clock.js';
 import { newAccessKeyId, newSecretAccessKey } from '../core/ids.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { accessKeyAad, createCredentialLookup } from '../iam/credential-lookup.js';
 import { insertAccessKey } from '../store/access-keys-repo.js';
+import { firstActiveAccessKeyId, lockAccessKeysAndCheckAny } from '../store/admin-key-repo.js';
 import type { Store } from '../store/pool.js';
-import type { Account } from './context.js';
 
 export function adminArn(account: Account): string {
   return `arn:aws:iam::${account.accountId}:user/admin`;
@@ -21,9 +22,7 @@ export async function bootstrapAdminKey(
   account: Account,
 ): Promise<{ accessKeyId: string; secretAccessKey: string } | null> {
   return store.withTransaction(async (tx) => {
-    await tx.query('LOCK TABLE gh_access_keys IN EXCLUSIVE MODE'); // two nodes starting together make one key
-    const any = await tx.query('SELECT 1 FROM gh_access_keys LIMIT 1');
-    if (any.rowCount) return null;
+    if (await lockAccessKeysAndCheckAny(tx)) return null; // locked: two nodes starting together make one key
     const accessKeyId = newAccessKeyId('AKIA');
     const secretAccessKey = newSecretAccessKey();
     await insertAccessKey(tx, {
@@ -42,11 +41,7 @@ export async function adminKeyPair(
   box: SecretBox,
   account: Account,
 ): Promise<{ accessKeyId: string; secretAccessKey: string } | null> {
-  const res = await store.pool.query(
-    "SELECT access_key_id FROM gh_access_keys WHERE principal_arn = $1 AND status = 'Active' ORDER BY created_at LIMIT 1",
-    [adminArn(account)],
-  );
-  const id = res.rows[0]?.access_key_id as string | undefined;
+  const id = await firstActiveAccessKeyId(store.pool, adminArn(account));
   if (!id) return null;
   const key = await createCredentialLookup(store, box, systemClock).findAccessKey(id);
   return key && { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };

@@ -1,13 +1,11 @@
 // What control-plane operations need: the store, the secret box, the clock, the account, change notification.
+import type { Account } from '../core/account.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { SecretBox } from '../core/secret-box.js';
+import type { BackendProvisioner } from '../provisioning/provisioner.js';
+import type { ChangeTopic } from '../store/changes.js';
 import type { Store } from '../store/pool.js';
-
-export interface Account {
-  readonly accountId: string;
-  readonly region: string;
-}
 
 export interface ControlContext {
   readonly store: Store;
@@ -16,9 +14,10 @@ export interface ControlContext {
   readonly logger: Logger;
   readonly account: Account;
   readonly scramIterations: number;
+  /** Backend provisioners by engine name: the engines instances may be created with. */
+  readonly provisioners: ReadonlyMap<string, BackendProvisioner>;
   /** Tell every node (LISTEN/NOTIFY) that instances or users changed. */
   notifyChange(topic: ChangeTopic): Promise<void>;
 }
 
-export const CHANGE_CHANNEL = 'gatehouse_changes';
-export type ChangeTopic = 'instances' | 'db_users' | 'iam';
+export type { ChangeTopic };

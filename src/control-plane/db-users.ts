@@ -1,7 +1,7 @@
-// Database users: a backend role with a Gatehouse-only secret, plus the client-facing password (SCRAM verifiers).
-import { createHash, randomBytes } from 'node:crypto';
-import type pg from 'pg';
-import { createScramVerifier, parseScramVerifier } from '../auth/scram/verifier.js';
+// Database users: a backend role with a Gatehouse-only secret, plus the client-facing password (its verifiers, one
+// per password mechanism of the instance's engine).
+import { randomBytes } from 'node:crypto';
+import { passwordMechanismsFor } from '../auth/password-mechanisms.js';
 import { GatehouseError } from '../core/errors.js';
 import { newPassword } from '../core/ids.js';
 import {
@@ -11,19 +11,7 @@ import {
   type PasswordResult,
   type RotatePasswordInput,
 } from '../core/types.js';
-import {
-  type AdminConnection,
-  checkRoleName,
-  connectAdmin,
-  ensureRdsIamRole,
-  grantRdsIam,
-  listIamLoginRoles,
-  RDS_IAM_ROLE,
-  retireLoginRole,
-  setLoginSecret,
-  upsertLoginRole,
-} from '../provisioning/backend-roles.js';
-import type { BackendTarget } from '../provisioning/backend-url.js';
+import type { AdminSession, BackendProvisioner, BackendTarget } from '../provisioning/provisioner.js';
 import {
   deleteDbUserRow,
   deletePasswords,
@@ -32,11 +20,14 @@ import {
   insertPassword,
   listDbUsersOf,
   listPasswords,
+  lockDbUserName,
+  type PasswordRow,
   rotatePasswordRows,
   setDbUserAuth,
+  type VerifierRow,
 } from '../store/db-users-repo.js';
 import { findInstance, type InstanceRow } from '../store/instances-repo.js';
-import { backendTargetOf } from './backend-target.js';
+import { backendTargetOf, provisionerOf } from './backend-target.js';
 import type { ControlContext } from './context.js';
 import { toDbUserView } from './views.js';
 
@@ -73,26 +64,62 @@ function newBackendSecret(): string {
 }
 
 /** Backend AAD binds a sealed secret to its instance and user, so rows cannot be swapped. */
-export function backendSecretAad(instance: InstanceRow, username: string): string {
+export function backendSecretAad(instance: { readonly identifier: string }, username: string): string {
   return `db-user:${instance.identifier}:${username}`;
 }
 
-/**
- * Serialise everything that creates, adopts or deletes one (instance, user) across nodes, for the rest of
- * the store transaction: otherwise two nodes could each set a different backend secret for the same role.
- */
-async function lockDbUser(tx: pg.PoolClient, instance: InstanceRow, username: string): Promise<void> {
-  const key = createHash('sha256').update(`gatehouse-db-user\0${instance.id}\0${username}`).digest();
-  await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [key.readBigInt64BE(0).toString()]);
+/** A sealed verifier is bound to its instance, user and mechanism, so rows cannot be swapped. */
+export function verifierAad(
+  instance: { readonly identifier: string },
+  username: string,
+  mechanism: string,
+): string {
+  return `db-user-verifier:${instance.identifier}:${username}:${mechanism}`;
 }
 
-/** Run `fn` on the instance's admin connection; backend failures become GH_BACKEND_PROVISION_FAILED. */
+/**
+ * The verifiers of a new password: one per password mechanism of the instance's engine (PostgreSQL: SCRAM-SHA-256
+ * only), computed now because the password itself is never stored. Mechanisms stored in clear reuse their
+ * `current` verifier's parameters (SCRAM: salt and iterations); unsalted hashes are sealed under the master key.
+ * Computed before any backend change, so an engine without password mechanisms is refused first.
+ */
+function passwordVerifiers(
+  ctx: ControlContext,
+  instance: InstanceRow,
+  username: string,
+  password: string,
+  current?: PasswordRow,
+): VerifierRow[] {
+  const mechanisms = passwordMechanismsFor(instance.engine);
+  if (mechanisms.length === 0) {
+    throw validation(
+      `Engine ${instance.engine} has no password mechanism: its users log in with IAM (auth iam)`,
+    );
+  }
+  return mechanisms.map((mechanism) => {
+    const previous = current?.verifiers.find((v) => v.mechanism === mechanism.name)?.verifier ?? undefined;
+    const verifier = mechanism.compute(password, {
+      scramIterations: ctx.scramIterations,
+      ...(previous === undefined ? {} : { previous }),
+    });
+    return mechanism.sealAtRest
+      ? {
+          mechanism: mechanism.name,
+          verifier: null,
+          sealedVerifier: ctx.box.seal(verifier, verifierAad(instance, username, mechanism.name)),
+        }
+      : { mechanism: mechanism.name, verifier, sealedVerifier: null };
+  });
+}
+
+/** Run `fn` on an admin session to the instance's backend; backend failures become GH_BACKEND_PROVISION_FAILED. */
 async function withAdmin<T>(
   instance: InstanceRow,
+  provisioner: BackendProvisioner,
   target: BackendTarget,
-  fn: (admin: AdminConnection) => Promise<T>,
+  fn: (admin: AdminSession) => Promise<T>,
 ): Promise<T> {
-  const admin = await connectAdmin(instance.identifier, target);
+  const admin = await provisioner.connect(instance.identifier, target);
   try {
     return await fn(admin);
   } catch (e) {
@@ -108,24 +135,27 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
   if (input.auth === 'iam' && input.password !== undefined)
     throw validation('Auth iam users have no password: they log in with IAM auth tokens');
   const instance = await instanceOrThrow(ctx, input.instance);
-  const target = backendTargetOf(ctx.box, instance);
-  const bad = checkRoleName(input.username, target.adminUser);
+  const provisioner = provisionerOf(ctx, instance);
+  const target = backendTargetOf(ctx.box, instance, provisioner);
+  const bad = provisioner.checkRoleName(input.username, target.adminUser);
   if (bad) throw validation(bad);
   if (input.password !== undefined) checkPassword(input.password);
   const password = input.auth === 'password' ? (input.password ?? newPassword()) : undefined;
+  const verifiers =
+    password === undefined ? undefined : passwordVerifiers(ctx, instance, input.username, password);
   const backendSecret = newBackendSecret();
   const exists = () =>
     new GatehouseError('GH_DB_USER_EXISTS', { user: input.username, instance: instance.identifier });
 
   const user = await ctx.store.withTransaction(async (tx) => {
-    await lockDbUser(tx, instance, input.username);
+    await lockDbUserName(tx, instance.id, input.username);
     if (await findDbUser(tx, instance.id, input.username)) throw exists();
-    await withAdmin(instance, target, async (admin) => {
-      const outcome = await upsertLoginRole(admin, input.username, createScramVerifier(backendSecret));
+    await withAdmin(instance, provisioner, target, async (admin) => {
+      const outcome = await admin.upsertLoginRole(input.username, backendSecret);
       // An IAM user is an rds_iam member, exactly as RDS sets one up (CREATE USER u; GRANT rds_iam TO u).
       if (input.auth === 'iam') {
-        await ensureRdsIamRole(admin);
-        await grantRdsIam(admin, input.username);
+        await admin.ensureIamRole();
+        await admin.grantIam(input.username);
       }
       ctx.logger.info(
         { instance: instance.identifier, user: input.username, auth: input.auth, outcome },
@@ -141,9 +171,7 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
       if (e.code === '23505') throw exists();
       throw e;
     });
-    if (password !== undefined) {
-      await insertPassword(tx, row.id, createScramVerifier(password, { iterations: ctx.scramIterations }));
-    }
+    if (verifiers !== undefined) await insertPassword(tx, row.id, verifiers);
     return row;
   });
   await ctx.notifyChange('db_users');
@@ -168,11 +196,12 @@ export async function deleteDbUser(
 ): Promise<DbUserView> {
   const instance = await instanceOrThrow(ctx, identifier);
   const user = await ctx.store.withTransaction(async (tx) => {
-    await lockDbUser(tx, instance, username);
+    await lockDbUserName(tx, instance.id, username);
     const found = await findDbUser(tx, instance.id, username);
     if (!found) throw new GatehouseError('GH_DB_USER_NOT_FOUND', { user: username, instance: identifier });
-    await withAdmin(instance, backendTargetOf(ctx.box, instance), async (admin) => {
-      const outcome = await retireLoginRole(admin, username);
+    const provisioner = provisionerOf(ctx, instance);
+    await withAdmin(instance, provisioner, backendTargetOf(ctx.box, instance, provisioner), async (admin) => {
+      const outcome = await admin.retireLoginRole(username);
       ctx.logger.info({ instance: identifier, user: username, outcome }, 'backend role retired');
     });
     await deleteDbUserRow(tx, found.id);
@@ -183,9 +212,10 @@ export async function deleteDbUser(
 }
 
 /**
- * New client password; the previous one keeps working for `graceSeconds`. The new verifier reuses the
- * current salt and iteration count: SCRAM sends the salt before the client proves anything, so every
- * verifier valid at once must share it for either password to be checkable (docs/auth.md).
+ * New client password; the previous one keeps working for `graceSeconds`. Its verifiers are computed for the
+ * mechanisms of the instance's engine; the SCRAM one reuses the current salt and iteration count: SCRAM sends
+ * the salt before the client proves anything, so every verifier valid at once must share it for either
+ * password to be checkable (docs/auth.md).
  */
 export async function rotatePassword(
   ctx: ControlContext,
@@ -208,12 +238,9 @@ export async function rotatePassword(
   const now = ctx.clock.now();
   await ctx.store.withTransaction(async (tx) => {
     const current = (await listPasswords(tx, user.id)).find((p) => p.validUntil === null);
-    const secret = current ? parseScramVerifier(current.verifier) : null;
-    const verifier = secret
-      ? createScramVerifier(password, { salt: secret.salt, iterations: secret.iterations })
-      : createScramVerifier(password, { iterations: ctx.scramIterations });
+    const verifiers = passwordVerifiers(ctx, instance, user.username, password, current);
     const graceUntil = input.graceSeconds > 0 ? new Date(now.getTime() + input.graceSeconds * 1000) : null;
-    await rotatePasswordRows(tx, user.id, verifier, now, graceUntil);
+    await rotatePasswordRows(tx, user.id, verifiers, now, graceUntil);
   });
   await ctx.notifyChange('db_users');
   const view = toDbUserView(instance, user, await listPasswords(ctx.store.pool, user.id));
@@ -222,19 +249,20 @@ export async function rotatePassword(
 
 /** Why the backend role cannot be an IAM user through Gatehouse, or null when it can. */
 async function whyNotAdoptable(
-  admin: AdminConnection,
+  provisioner: BackendProvisioner,
+  admin: AdminSession,
   username: string,
   adminUser: string,
 ): Promise<string | null> {
-  const reserved = checkRoleName(username, adminUser);
+  const reserved = provisioner.checkRoleName(username, adminUser);
   if (reserved) return reserved;
-  const res = await admin.query('SELECT rolcanlogin, rolsuper FROM pg_roles WHERE rolname = $1', [username]);
-  const role = res.rows[0] as { rolcanlogin: boolean; rolsuper: boolean } | undefined;
+  const role = await admin.findRole(username);
   if (!role) return `role "${username}" does not exist on the backend`;
-  if (role.rolsuper) return `role "${username}" is a superuser; Gatehouse does not adopt superusers`;
-  if (!role.rolcanlogin) return `role "${username}" cannot log in (NOLOGIN)`;
-  if (!(await listIamLoginRoles(admin)).has(username))
-    return `role "${username}" is not a member of ${RDS_IAM_ROLE} (GRANT ${RDS_IAM_ROLE} TO it first)`;
+  if (role.superuser) return `role "${username}" is a superuser; Gatehouse does not adopt superusers`;
+  if (!role.canLogin) return `role "${username}" cannot log in (NOLOGIN)`;
+  const iamRole = provisioner.iamRole;
+  if (!(await admin.listIamLoginRoles()).has(username))
+    return `role "${username}" is not a member of ${iamRole} (GRANT ${iamRole} TO it first)`;
   return null;
 }
 
@@ -255,17 +283,18 @@ export async function adoptIamUser(
   const instance = await instanceOrThrow(ctx, identifier);
   const aad = backendSecretAad(instance, username);
   const result = await ctx.store.withTransaction(async (tx) => {
-    await lockDbUser(tx, instance, username);
+    await lockDbUserName(tx, instance.id, username);
     const existing = await findDbUser(tx, instance.id, username);
     if (existing?.auth === 'iam') {
       return { secret: ctx.box.open(existing.backendSecret, aad).toString('utf8'), from: null };
     }
-    const target = backendTargetOf(ctx.box, instance);
+    const provisioner = provisionerOf(ctx, instance);
+    const target = backendTargetOf(ctx.box, instance, provisioner);
     const secret = existing ? ctx.box.open(existing.backendSecret, aad).toString('utf8') : newBackendSecret();
-    await withAdmin(instance, target, async (admin) => {
-      const why = await whyNotAdoptable(admin, username, target.adminUser);
+    await withAdmin(instance, provisioner, target, async (admin) => {
+      const why = await whyNotAdoptable(provisioner, admin, username, target.adminUser);
       if (why) throw provisionFailed(instance, `cannot adopt ${username} as an IAM database user: ${why}`);
-      if (!existing) await setLoginSecret(admin, username, createScramVerifier(secret));
+      if (!existing) await admin.setLoginSecret(username, secret);
     });
     if (existing) {
       await setDbUserAuth(tx, existing.id, 'iam');

@@ -1,10 +1,10 @@
 // Instance lifecycle: register a backend behind a gateway listener, describe, modify, delete.
-import { formatHostPort, parseHostPort } from '../config/schema.js';
+
 import { GatehouseError } from '../core/errors.js';
+import { formatHostPort, parseHostPort } from '../core/host-port.js';
 import { newDbiResourceId } from '../core/ids.js';
 import type { CreateInstanceInput, InstanceView, ModifyInstanceInput } from '../core/types.js';
-import { connectAdmin, ensureRdsIamRole } from '../provisioning/backend-roles.js';
-import { type BackendTarget, parseBackendUrl, redactBackendUrl } from '../provisioning/backend-url.js';
+import type { BackendProvisioner } from '../provisioning/provisioner.js';
 import {
   deleteInstanceRow,
   findInstance,
@@ -13,7 +13,7 @@ import {
   listInstances,
   updateInstance,
 } from '../store/instances-repo.js';
-import { backendTargetOf } from './backend-target.js';
+import { backendTargetOf, provisionerOf } from './backend-target.js';
 import type { ControlContext } from './context.js';
 import { toInstanceView } from './views.js';
 
@@ -78,30 +78,18 @@ async function checkListenFree(
   }
 }
 
-/**
- * Prove the admin URL works before storing it, so a typo fails now and not at the first login. With IAM
- * database authentication on, also make sure the backend has the NOLOGIN role rds_iam (RDS always has it;
- * `GRANT rds_iam TO bob` is how a role becomes an IAM user), before the store says IAM is on.
- */
-async function checkBackend(identifier: string, target: BackendTarget, rdsIam: boolean): Promise<void> {
-  const admin = await connectAdmin(identifier, target);
-  try {
-    if (rdsIam) await ensureRdsIamRole(admin);
-  } catch (e) {
-    throw new GatehouseError(
-      'GH_BACKEND_PROVISION_FAILED',
-      { instance: identifier, reason: `cannot create role rds_iam: ${(e as Error).message}` },
-      { cause: e },
-    );
-  } finally {
-    await admin.close().catch(() => {});
-  }
+/** The provisioner of a registered engine; any other engine is refused, naming those registered. */
+function provisionerFor(ctx: ControlContext, engine: string): BackendProvisioner {
+  const provisioner = ctx.provisioners.get(engine);
+  if (provisioner) return provisioner;
+  const engines = [...ctx.provisioners.keys()];
+  throw validation(engines.length ? `Engine must be ${engines.join(' or ')}` : 'No engine is registered');
 }
 
 export async function createInstance(ctx: ControlContext, input: CreateInstanceInput): Promise<InstanceView> {
   checkIdentifier(input.identifier);
-  if (input.engine !== 'postgres') throw validation('Engine must be postgres');
-  const target = parseBackendUrl(input.backendUrl);
+  const provisioner = provisionerFor(ctx, input.engine);
+  const target = provisioner.parseBackendUrl(input.backendUrl);
   const { host, port } = checkListen(input.listen);
   const endpointAliases = normalizeEndpointAliases(input.endpointAliases ?? []);
   const iamAuth = input.enableIamDatabaseAuthentication ?? false;
@@ -109,12 +97,14 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
     throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: input.identifier });
   }
   await checkListenFree(ctx, host, port);
-  await checkBackend(input.identifier, target, iamAuth);
+  // Prove the admin URL works before storing it, so a typo fails now and not at the first login; with IAM
+  // database authentication on, also make sure the IAM role (rds_iam) exists before the store says IAM is on.
+  await provisioner.checkBackend(input.identifier, target, { iamAuth });
   const row = await insertInstance(ctx.store.pool, {
     identifier: input.identifier,
     engine: input.engine,
     dbiResourceId: newDbiResourceId(),
-    backendUrl: redactBackendUrl(input.backendUrl),
+    backendUrl: provisioner.redactBackendUrl(input.backendUrl),
     backendPassword:
       target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier),
     listenHost: host,
@@ -151,18 +141,22 @@ export async function modifyInstance(ctx: ControlContext, input: ModifyInstanceI
   const rdsIam =
     iamAfter && (input.enableIamDatabaseAuthentication === true || input.backendUrl !== undefined);
   let backendPassword: Buffer | null | undefined;
+  let backendUrl: string | undefined;
   if (input.backendUrl !== undefined) {
-    const target = parseBackendUrl(input.backendUrl);
-    await checkBackend(input.identifier, target, rdsIam);
+    const provisioner = provisionerOf(ctx, current);
+    const target = provisioner.parseBackendUrl(input.backendUrl);
+    backendUrl = provisioner.redactBackendUrl(input.backendUrl);
+    await provisioner.checkBackend(input.identifier, target, { iamAuth: rdsIam });
     backendPassword =
       target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier);
   } else if (rdsIam) {
-    await checkBackend(input.identifier, backendTargetOf(ctx.box, current), true);
+    const provisioner = provisionerOf(ctx, current);
+    await provisioner.checkBackend(input.identifier, backendTargetOf(ctx.box, current, provisioner), {
+      iamAuth: true,
+    });
   }
   const row = await updateInstance(ctx.store.pool, input.identifier, {
-    ...(input.backendUrl !== undefined
-      ? { backendUrl: redactBackendUrl(input.backendUrl), backendPassword }
-      : {}),
+    ...(backendUrl !== undefined ? { backendUrl, backendPassword } : {}),
     ...(listen ? { listenHost: listen.host, listenPort: listen.port } : {}),
     ...(input.forceSsl !== undefined ? { forceSsl: input.forceSsl } : {}),
     ...(input.enableIamDatabaseAuthentication !== undefined

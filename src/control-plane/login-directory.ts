@@ -1,11 +1,12 @@
-// The data plane's view of the store: how (instance, user) logs in — SCRAM secrets, or IAM — and the backend secret.
-import { parseScramVerifier, type ScramSecret } from '../auth/scram/verifier.js';
-import type { LoginDirectory, PgInstance, PgLogin } from '../engines/postgres/types.js';
-import { connectAdmin, listIamLoginRoles } from '../provisioning/backend-roles.js';
+// The data plane's view of the store: how (instance, user) logs in — a password (its stored verifiers, one per
+// mechanism) or IAM — and the backend secret.
+import type { InstanceSettings } from '../engines/common/instance.js';
+import type { Login, LoginDirectory, StoredVerifier } from '../engines/common/login.js';
+import { findLoginRecord, type PasswordRow } from '../store/db-users-repo.js';
 import { findInstance } from '../store/instances-repo.js';
-import { backendTargetOf } from './backend-target.js';
+import { backendTargetOf, provisionerOf } from './backend-target.js';
 import type { ControlContext } from './context.js';
-import { adoptIamUser } from './db-users.js';
+import { adoptIamUser, backendSecretAad, verifierAad } from './db-users.js';
 
 /** How long a read of the backend's rds_iam members is reused (per instance and node). */
 const IAM_MEMBERS_TTL_MS = 2000;
@@ -35,15 +36,18 @@ export function createLoginDirectory(
   const readMembers = async (identifier: string): Promise<ReadonlySet<string>> => {
     const row = await findInstance(ctx.store.pool, identifier);
     if (!row) return new Set();
-    const admin = await connectAdmin(identifier, backendTargetOf(ctx.box, row), { connectTimeoutMs: 3000 });
+    const provisioner = provisionerOf(ctx, row);
+    const admin = await provisioner.connect(identifier, backendTargetOf(ctx.box, row, provisioner), {
+      connectTimeoutMs: 3000,
+    });
     try {
-      return await listIamLoginRoles(admin);
+      return await admin.listIamLoginRoles();
     } finally {
       await admin.close().catch(() => {});
     }
   };
 
-  const iamMembers = (instance: PgInstance): Promise<ReadonlySet<string>> => {
+  const iamMembers = (instance: InstanceSettings): Promise<ReadonlySet<string>> => {
     const now = ctx.clock.now().getTime();
     const cached = snapshots.get(instance.identifier);
     if (cached && now - cached.at < ttl && now >= cached.at) return cached.members;
@@ -58,45 +62,52 @@ export function createLoginDirectory(
     return members;
   };
 
+  /** The verifiers of every password valid at `now` (current first), sealed ones opened. */
+  const validVerifiers = (
+    instance: InstanceSettings,
+    user: string,
+    passwords: readonly PasswordRow[],
+    now: Date,
+  ): StoredVerifier[] => {
+    const out: StoredVerifier[] = [];
+    for (const password of passwords) {
+      // A rotated-out password is valid until valid_until, judged by the injected clock.
+      if (password.validUntil !== null && password.validUntil.getTime() <= now.getTime()) continue;
+      for (const v of password.verifiers) {
+        const verifier =
+          v.verifier ??
+          ctx.box.open(v.sealedVerifier as Buffer, verifierAad(instance, user, v.mechanism)).toString('utf8');
+        out.push({ mechanism: v.mechanism, verifier });
+      }
+    }
+    return out;
+  };
+
   return {
-    async findLogin(instance: PgInstance, user: string, now: Date): Promise<PgLogin | null> {
-      const res = await ctx.store.pool.query(
-        `SELECT u.auth, u.backend_secret, p.verifier, p.valid_until
-           FROM gh_db_users u
-           JOIN gh_instances i ON i.id = u.instance_id
-           LEFT JOIN gh_db_user_passwords p ON p.db_user_id = u.id
-          WHERE i.identifier = $1 AND u.username = $2
-          ORDER BY p.valid_until NULLS FIRST, p.id DESC`,
-        [instance.identifier, user],
-      );
-      const first = res.rows[0];
-      const openSecret = (): string =>
-        ctx.box
-          .open(first.backend_secret as Buffer, `db-user:${instance.identifier}:${user}`)
-          .toString('utf8');
-      if (first && first.auth === 'iam') {
+    async findLogin(instance: InstanceSettings, user: string, now: Date): Promise<Login | null> {
+      const record = await findLoginRecord(ctx.store.pool, instance.identifier, user);
+      const openSecret = (sealed: Buffer): string =>
+        ctx.box.open(sealed, backendSecretAad(instance, user)).toString('utf8');
+      if (record?.auth === 'iam') {
         // Created with --auth iam, or an adopted rds_iam member: the row does not say which.
         return {
           kind: 'iam',
-          backendSecret: openSecret(),
+          backendSecret: openSecret(record.backendSecret),
           why: 'created with --auth iam or granted rds_iam',
         };
       }
       const member = instance.iamAuth && (await iamMembers(instance)).has(user);
-      if (!first) return member ? { kind: 'iam', backendSecret: null, why: 'member of rds_iam' } : null;
+      if (!record) return member ? { kind: 'iam', backendSecret: null, why: 'member of rds_iam' } : null;
       // A password user granted rds_iam on the backend: IAM takes precedence (RDS), with the same backend secret.
-      if (member) return { kind: 'iam', backendSecret: openSecret(), why: 'member of rds_iam' };
-      const secrets: ScramSecret[] = [];
-      for (const row of res.rows) {
-        if (row.verifier === null) continue;
-        // A rotated-out password is valid until valid_until, judged by the injected clock.
-        if (row.valid_until !== null && (row.valid_until as Date).getTime() <= now.getTime()) continue;
-        const secret = parseScramVerifier(row.verifier as string);
-        if (secret) secrets.push(secret);
-      }
-      return { kind: 'password', secrets, backendSecret: openSecret() };
+      if (member)
+        return { kind: 'iam', backendSecret: openSecret(record.backendSecret), why: 'member of rds_iam' };
+      return {
+        kind: 'password',
+        verifiers: validVerifiers(instance, user, record.passwords, now),
+        backendSecret: openSecret(record.backendSecret),
+      };
     },
-    async adoptIamUser(instance: PgInstance, user: string): Promise<string> {
+    async adoptIamUser(instance: InstanceSettings, user: string): Promise<string> {
       const secret = await adoptIamUser(ctx, instance.identifier, user);
       snapshots.delete(instance.identifier);
       return secret;

@@ -1,9 +1,10 @@
 // Row -> API view mapping (RDS field names).
-import { formatHostPort } from '../config/schema.js';
+
+import type { Account } from '../core/account.js';
+import { formatHostPort } from '../core/host-port.js';
 import type { DbUserView, InstanceView } from '../core/types.js';
 import type { DbUserRow, PasswordRow } from '../store/db-users-repo.js';
 import type { InstanceRow } from '../store/instances-repo.js';
-import type { Account } from './context.js';
 
 export function instanceArn(account: Account, identifier: string): string {
   return `arn:aws:rds:${account.region}:${account.accountId}:db:${identifier}`;

@@ -2,13 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type pg from 'pg';
 import { GatehouseError } from './errors.js';
 import type { Logger } from './logger.js';
 import { MASTER_KEY_BYTES, type SecretBox } from './secret-box.js';
 
 export const MASTER_KEY_ENV = 'GATEHOUSE_MASTER_KEY';
-const CHECK_ROW = 'master_key_check';
 const CANARY = 'gatehouse-master-key-check';
 
 export interface LoadMasterKeyOptions {
@@ -107,37 +105,35 @@ export async function loadMasterKey(options: LoadMasterKeyOptions): Promise<Buff
   return loaded.key;
 }
 
-interface CheckRow {
-  keyId?: unknown;
-  canary?: unknown;
+/** The gh_meta key of the master key check (see verifyMasterKey in src/store/meta-repo.ts). */
+export const MASTER_KEY_CHECK_KEY = 'master_key_check';
+
+/** The gh_meta value recording which key the store was sealed with: its id and a canary sealed under it. */
+export interface MasterKeyCheck {
+  keyId: string;
+  canary: string;
+}
+
+/** The check value a first run records for this key. */
+export function masterKeyCheck(box: SecretBox): MasterKeyCheck {
+  return { keyId: box.keyId, canary: box.seal(CANARY).toString('base64') };
 }
 
 /**
- * The first run records a canary sealed with this key in gh_meta; every later run must open it, or
- * start-up stops with GH_MASTER_KEY_WRONG before anything is sealed under the wrong key. The row is
- * inserted with ON CONFLICT DO NOTHING, so nodes starting together agree and a mismatch never
- * overwrites it.
+ * Throws GH_MASTER_KEY_WRONG unless `stored` (the recorded check value, as read back from the store) is a
+ * canary this key opens. Pure: reading and recording the value is src/store/meta-repo.ts's verifyMasterKey.
  */
-export async function verifyMasterKey(
-  store: { pool: Pick<pg.Pool, 'query'> },
-  box: SecretBox,
-): Promise<void> {
-  const value = { keyId: box.keyId, canary: box.seal(CANARY).toString('base64') };
-  await store.pool.query('INSERT INTO gh_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
-    CHECK_ROW,
-    JSON.stringify(value),
-  ]);
-  const res = await store.pool.query<{ value: CheckRow }>('SELECT value FROM gh_meta WHERE key = $1', [
-    CHECK_ROW,
-  ]);
-  const stored = res.rows[0]?.value;
-  const storedKeyId = typeof stored?.keyId === 'string' ? stored.keyId : 'unknown';
+export function assertMasterKeyCheck(stored: unknown, box: SecretBox): void {
+  const row: Partial<Record<keyof MasterKeyCheck, unknown>> =
+    typeof stored === 'object' && stored !== null ? stored : {};
+  const storedKeyId = typeof row.keyId === 'string' ? row.keyId : 'unknown';
   const wrong = (detail: string): GatehouseError =>
     new GatehouseError('GH_MASTER_KEY_WRONG', { keyId: storedKeyId, actualKeyId: box.keyId }, { detail });
-  if (typeof stored?.canary !== 'string') throw wrong(`gh_meta row ${CHECK_ROW} is missing or malformed`);
+  if (typeof row.canary !== 'string')
+    throw wrong(`gh_meta row ${MASTER_KEY_CHECK_KEY} is missing or malformed`);
   let opened: Buffer;
   try {
-    opened = box.open(Buffer.from(stored.canary, 'base64'));
+    opened = box.open(Buffer.from(row.canary, 'base64'));
   } catch {
     throw wrong('the stored canary does not open with this key');
   }

@@ -1,7 +1,9 @@
 // Shared shapes between the control plane (store-backed operations) and its callers (API, CLI, up).
 
+/** The engines built into Gatehouse; the engines a node accepts come from its engine registry. */
 export const DB_ENGINES = ['postgres'] as const;
-export type DbEngine = (typeof DB_ENGINES)[number];
+/** An engine name, as registered (src/engines/registry.ts) and stored in an instance row. */
+export type DbEngine = string;
 
 /** `password`: a client password (SCRAM); `iam`: IAM auth tokens only (the backend role is in rds_iam). */
 export const DB_USER_AUTH = ['password', 'iam'] as const;

@@ -1,13 +1,6 @@
-// Engines by wire protocol, behind one narrow interface.
-import type { PgListener } from './postgres/listener.js';
-import type { PgInstance } from './postgres/types.js';
+// The engines Gatehouse ships, keyed by the instance row's `engine`. Adding an engine is one folder under
+// src/engines/ exporting an EngineDefinition, and one line here.
+import type { EngineDefinition } from './common/engine.js';
+import { postgresEngine } from './postgres/index.js';
 
-export interface EngineListener extends PgListener {}
-
-export interface Engine {
-  readonly protocol: 'postgres';
-  listen(
-    instance: PgInstance,
-    address: { host: string; port: number; flag?: string },
-  ): Promise<EngineListener>;
-}
+export const BUILTIN_ENGINES: readonly EngineDefinition[] = [postgresEngine];

@@ -1,9 +1,9 @@
 // Turns the bootstrap admin key's principal (arn:aws:iam::ACCOUNT:user/admin) into a real IAM user with AdministratorAccess.
-import type { Account } from '../control-plane/context.js';
+import type { Account } from '../core/account.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { adoptAccessKeys, countOrphanKeys } from '../store/iam-access-keys-repo.js';
 import { attachPolicyRow } from '../store/iam-attachments-repo.js';
-import { findUserByName, insertUserRow } from '../store/iam-users-repo.js';
+import { findUserByName, insertUserRow, lockIamUsers } from '../store/iam-users-repo.js';
 import type { Store } from '../store/pool.js';
 import { ADMINISTRATOR_ACCESS_ARN, iamArn } from './arns.js';
 import { newIamId } from './ids.js';
@@ -35,7 +35,7 @@ export async function ensureBootstrapAdmin(
   const arn = iamArn(account.accountId, 'user', '/', BOOTSTRAP_ADMIN_NAME);
   return store.withTransaction(async (tx) => {
     // Nodes starting together: one of them upgrades, the others then find no orphan key.
-    await tx.query('LOCK TABLE gh_iam_users IN SHARE ROW EXCLUSIVE MODE');
+    await lockIamUsers(tx);
     if ((await countOrphanKeys(tx, arn)) === 0) return null;
     let user = await findUserByName(tx, BOOTSTRAP_ADMIN_NAME);
     let created = false;

@@ -2,6 +2,7 @@
 import { newAccessKeyId, newSecretAccessKey } from '../core/ids.js';
 import {
   deleteUserAccessKey,
+  findAccessKeyLastUsed,
   insertUserAccessKey,
   listUserAccessKeys,
   setUserAccessKeyStatus,
@@ -71,22 +72,15 @@ export function createAccessKeyMethods(ctx: IamContext): AccessKeyMethods {
 
     async getAccessKeyLastUsed(p) {
       checkAccessKeyId(p.AccessKeyId);
-      const res = await store.pool.query(
-        `SELECT u.name, k.last_used_at, k.last_used_service
-           FROM gh_access_keys k JOIN gh_iam_users u ON u.user_id = k.user_id
-          WHERE k.access_key_id = $1`,
-        [p.AccessKeyId],
-      );
-      const row = res.rows[0];
+      const row = await findAccessKeyLastUsed(store.pool, p.AccessKeyId);
       if (!row) throw noSuchKey(p.AccessKeyId);
       // AWS answers "N/A" for a key that was never used.
-      const used = row.last_used_at instanceof Date;
       return {
-        UserName: row.name as string,
-        AccessKeyLastUsed: used
+        UserName: row.userName,
+        AccessKeyLastUsed: row.lastUsedAt
           ? {
-              LastUsedDate: (row.last_used_at as Date).toISOString(),
-              ServiceName: row.last_used_service as string,
+              LastUsedDate: row.lastUsedAt.toISOString(),
+              ServiceName: row.lastUsedService as string,
               Region: ctx.account.region,
             }
           : { ServiceName: 'N/A', Region: 'N/A' },

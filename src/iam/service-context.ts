@@ -1,6 +1,6 @@
 // What the IAM service families share: dependencies, transactions that notify, AWS error helpers.
 import type pg from 'pg';
-import type { Account } from '../control-plane/context.js';
+import type { Account } from '../core/account.js';
 import type { Clock } from '../core/clock.js';
 import { GatehouseError } from '../core/errors.js';
 import type { SecretBox } from '../core/secret-box.js';

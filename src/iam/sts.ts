@@ -1,6 +1,6 @@
 // STS: AssumeRole (trust policy and caller's identity policies must both allow) and GetCallerIdentity.
 import { randomBytes } from 'node:crypto';
-import type { Account } from '../control-plane/context.js';
+import type { Account } from '../core/account.js';
 import type { Clock } from '../core/clock.js';
 import { GatehouseError } from '../core/errors.js';
 import { newAccessKeyId, newSecretAccessKey } from '../core/ids.js';

@@ -95,3 +95,23 @@ export async function countOrphanKeys(db: Queryable, principalArn: string): Prom
   );
   return res.rows[0].n as number;
 }
+
+/** When and for which service a key was last used, with its user's name; null for an unknown key. */
+export async function findAccessKeyLastUsed(
+  db: Queryable,
+  accessKeyId: string,
+): Promise<{ userName: string; lastUsedAt: Date | null; lastUsedService: string | null } | null> {
+  const res = await db.query(
+    `SELECT u.name, k.last_used_at, k.last_used_service
+       FROM gh_access_keys k JOIN gh_iam_users u ON u.user_id = k.user_id
+      WHERE k.access_key_id = $1`,
+    [accessKeyId],
+  );
+  const row = res.rows[0];
+  if (!row) return null;
+  return {
+    userName: row.name as string,
+    lastUsedAt: row.last_used_at instanceof Date ? row.last_used_at : null,
+    lastUsedService: (row.last_used_service as string | null) ?? null,
+  };
+}

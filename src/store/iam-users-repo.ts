@@ -75,3 +75,8 @@ export async function setUserBoundary(
 ): Promise<void> {
   await db.query('UPDATE gh_iam_users SET boundary_arn = $2 WHERE user_id = $1', [userId, boundaryArn]);
 }
+
+/** Serialise writers of IAM users against each other (nodes starting together; quota checks). */
+export async function lockIamUsers(db: Queryable): Promise<void> {
+  await db.query('LOCK TABLE gh_iam_users IN SHARE ROW EXCLUSIVE MODE');
+}

@@ -1,5 +1,7 @@
 // gh_meta: deployment-wide facts fixed at init (account id, region, mock-SCRAM secret).
 import type pg from 'pg';
+import { assertMasterKeyCheck, MASTER_KEY_CHECK_KEY, masterKeyCheck } from '../core/master-key.js';
+import type { SecretBox } from '../core/secret-box.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -15,4 +17,15 @@ export async function ensureMeta<T>(db: Queryable, key: string, value: T): Promi
     JSON.stringify(value),
   ]);
   return (await getMeta<T>(db, key)) as T;
+}
+
+/**
+ * The first run records a canary sealed with this key in gh_meta; every later run must open it, or
+ * start-up stops with GH_MASTER_KEY_WRONG before anything is sealed under the wrong key. The row is
+ * inserted with ON CONFLICT DO NOTHING, so nodes starting together agree and a mismatch never
+ * overwrites it.
+ */
+export async function verifyMasterKey(store: { pool: Queryable }, box: SecretBox): Promise<void> {
+  const stored = await ensureMeta<unknown>(store.pool, MASTER_KEY_CHECK_KEY, masterKeyCheck(box));
+  assertMasterKeyCheck(stored, box);
 }

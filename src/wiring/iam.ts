@@ -3,7 +3,7 @@
 import type { QueryAuthorize, StsService as QueryStsService, Simulate } from '../api/query/types.js';
 import type { Authorize } from '../api/server.js';
 import type { ConnectAuthzRequest, ConnectDecision } from '../auth/iam-token/verify.js';
-import type { Account } from '../control-plane/context.js';
+import type { Account } from '../core/account.js';
 import type { Clock } from '../core/clock.js';
 import { GatehouseError } from '../core/errors.js';
 import type { SecretBox } from '../core/secret-box.js';

@@ -7,6 +7,7 @@ import { validateConfig } from '../../src/config/load.js';
 import type { AuditSink } from '../../src/core/audit.js';
 import { OffsetClock } from '../../src/core/clock.js';
 import { type Logger, silentLogger } from '../../src/core/logger.js';
+import type { EngineDefinition } from '../../src/engines/common/engine.js';
 import { type Gateway, startGateway } from '../../src/gateway.js';
 import { findFreePort } from '../../src/store/embedded.js';
 import { startEmbeddedPostgres, type TestPostgres } from './embedded-pg.js';
@@ -70,6 +71,8 @@ export interface TestGatewayOptions {
   readonly refusalBurst?: number;
   /** Receives every audit event (connection attempts, revoked sessions). */
   readonly audit?: AuditSink;
+  /** Engines registered besides the built-in ones (a test's own protocol). */
+  readonly engines?: readonly EngineDefinition[];
 }
 
 /** A policy allowing rds-db:connect on every DB user of every instance (the common "connect" grant). */
@@ -128,6 +131,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     logger: options.logger ?? silentLogger,
     createMasterKey: true,
     ...(options.audit ? { audit: options.audit } : {}),
+    ...(options.engines ? { engines: options.engines } : {}),
   });
   const backendSql = async (sql: string, params: unknown[] = []): Promise<pg.QueryResult> => {
     const client = new pg.Client({ connectionString: postgres.adminUrl('app') });

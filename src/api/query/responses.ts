@@ -31,8 +31,7 @@ export interface QueryErrorReply {
  * tools parse some messages (AccessDenied's "User: … on resource: …"), and the id is in <RequestId>.
  */
 export function errorXml(e: unknown, namespace: string, requestId: string, logger: Logger): QueryErrorReply {
-  const err = fromFramework(e) ?? toGatehouseError(e);
-  err.requestId = requestId;
+  const err = (fromFramework(e) ?? toGatehouseError(e)).withRequestId(requestId);
   if (err.code === 'GH_INTERNAL') {
     logger.error({ requestId, err: e }, 'management API internal error');
   } else {

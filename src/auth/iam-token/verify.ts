@@ -1,17 +1,18 @@
 // Verifies an RDS IAM auth token on connect: the ordered checks of docs/iam-database-auth.md, each failure
 // its own GH_IAM_* code, ending with the rds-db:connect policy decision on the db-user ARN. Nothing about keys
 // or the clock is told before the signature verifies with a real key (docs/decisions.md #36).
-import { createHash, createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { GatehouseError } from '../../core/errors.js';
 import { awsSourceIp, isoSeconds } from '../../core/request-facts.js';
+import { SIGV4_TERMINATOR, sigv4SigningKey } from '../../core/sigv4-key.js';
 import type { AccessKeyLookup, AccessKeyRecord } from '../../core/types.js';
 import { AUTH_TOKEN_LIFETIME_SECONDS } from './generate.js';
 import { type ParsedToken, parseAuthToken } from './parse.js';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const SERVICE = 'rds-db';
-const TERMINATOR = 'aws4_request';
+const TERMINATOR = SIGV4_TERMINATOR;
 const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 /** SHA-256 of the empty body: tokens are presigned GETs, so this is the payload hash (not UNSIGNED-PAYLOAD). */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -77,10 +78,6 @@ export function dbUserArn(region: string, accountId: string, dbiResourceId: stri
   return `arn:aws:rds-db:${region}:${accountId}:dbuser:${dbiResourceId}/${user}`;
 }
 
-function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
-}
-
 /**
  * A signing key prepared for HMAC-SHA256 (RFC 2104): the key (32 bytes, under the 64-byte block) XORed with
  * ipad and opad once, so each signature is two one-shot SHA-256 calls instead of a new Hmac object — the
@@ -93,7 +90,7 @@ interface PreparedKey {
 
 /** The SigV4 signing key of a secret for a day and region, prepared. */
 function deriveSigningKey(secret: string, date: string, region: string): PreparedKey {
-  return prepareKey(hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), SERVICE), TERMINATOR));
+  return prepareKey(sigv4SigningKey(secret, date, region, SERVICE));
 }
 
 function prepareKey(key: Buffer): PreparedKey {
@@ -447,8 +444,7 @@ async function verifyOrdered(
     if (key.userId !== undefined) verified.userId = key.userId;
     return verified;
   } catch (e) {
-    if (e instanceof GatehouseError) e.audit = { ...facts };
-    throw e;
+    throw e instanceof GatehouseError ? e.withAudit({ ...facts }) : e;
   }
 }
 

@@ -2,8 +2,7 @@
 // channel binding tls-server-end-point (RFC 5929 §4.1), rotation grace with several secrets.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { clientText } from '../../core/client-text.js';
-import type { ErrorCode } from '../../core/errors.js';
-import { type Authenticator, type AuthStep, authFailure } from '../authenticator.js';
+import { type Authenticator, type AuthFailureCode, type AuthStep, authFailure } from '../authenticator.js';
 import {
   buildServerFinal,
   buildServerFirst,
@@ -48,7 +47,7 @@ export interface ScramServerOptions {
 
 export interface ScramServer extends Authenticator {
   /** Handle the SASLInitialResponse (mechanism + client-first-message). */
-  initial(mechanism: string, clientFirst: Buffer): AuthStep;
+  start(mechanism: string, clientFirst: Buffer): AuthStep;
   /** Handle the SASLResponse (client-final-message). */
   step(clientFinal: Buffer): AuthStep;
 }
@@ -73,12 +72,12 @@ export function createScramServer(o: ScramServerOptions): ScramServer {
   let exchange: Exchange | null = null;
   let method = 'scram-sha-256';
 
-  const refuse = (code: ErrorCode, detail: string): AuthStep => {
+  const refuse = (code: AuthFailureCode, detail: string): AuthStep => {
     state = 'done';
     return authFailure(code, detail);
   };
 
-  function initial(mechanism: string, clientFirst: Buffer): AuthStep {
+  function start(mechanism: string, clientFirst: Buffer): AuthStep {
     if (state !== 'init') return refuse('GH_PROTOCOL_VIOLATION', 'SCRAM client-first-message out of order');
     const offered = scramMechanisms(o.channelBinding?.certificateHash ?? null);
     if (!offered.includes(mechanism)) {
@@ -167,7 +166,7 @@ export function createScramServer(o: ScramServerOptions): ScramServer {
     get method() {
       return method;
     },
-    initial,
+    start,
     step,
   };
 }

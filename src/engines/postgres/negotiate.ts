@@ -7,9 +7,10 @@ import {
   PROTOCOL_3_2,
   parseStartupPacket,
 } from '../../protocol/postgres/index.js';
+import type { EngineDeps } from '../common/engine.js';
+import type { InstanceSettings } from '../common/instance.js';
 import type { FrontendConnection } from './frontend-connection.js';
 import { PG_ALPN, upgradeToTls } from './tls-upgrade.js';
-import type { PgEngineDeps, PgInstance } from './types.js';
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 
@@ -28,8 +29,8 @@ export type Negotiated =
 
 export async function negotiate(
   conn: FrontendConnection,
-  instance: PgInstance,
-  deps: PgEngineDeps,
+  instance: InstanceSettings,
+  deps: EngineDeps,
 ): Promise<Negotiated> {
   const { tls, limits } = deps;
   // PG17 direct TLS: the very first byte is a TLS handshake record instead of a length word.
@@ -78,11 +79,15 @@ export async function negotiate(
 
 function acceptStartup(
   conn: FrontendConnection,
-  instance: PgInstance,
+  instance: InstanceSettings,
   packet: { major: number; minor: number; parameters: ReadonlyMap<string, string> },
 ): StartupRequest {
   if (packet.major !== 3) {
-    throw new GatehouseError('GH_UNSUPPORTED_PROTOCOL', { major: packet.major, minor: packet.minor });
+    throw new GatehouseError('GH_UNSUPPORTED_PROTOCOL', {
+      major: packet.major,
+      minor: packet.minor,
+      supported: '3.0 to 3.2',
+    });
   }
   if (instance.forceSsl && !conn.encrypted) {
     throw new GatehouseError('GH_SSL_REQUIRED', { instance: instance.identifier });

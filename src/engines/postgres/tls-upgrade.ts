@@ -3,8 +3,8 @@ import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { GatehouseError } from '../../core/errors.js';
-import { ClientGoneError } from './frontend-connection.js';
-import type { TlsSettings } from './types.js';
+import { ClientGoneError } from '../common/client-gone.js';
+import type { TlsSettings } from '../common/limits.js';
 
 /** ALPN name PostgreSQL clients send (PG17+); mandatory for direct TLS. */
 export const PG_ALPN = 'postgresql';

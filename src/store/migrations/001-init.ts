@@ -1,5 +1,5 @@
 // 001: deployment metadata, instances, database users and their password verifiers, access keys.
-import type { Migration } from './index.js';
+import type { Migration } from './types.js';
 
 export const m001Init: Migration = {
   version: 1,

@@ -1,5 +1,5 @@
 // 002: the IAM identity plane (users, groups, roles, tags, inline and managed policies, attachments) and STS sessions.
-import type { Migration } from './index.js';
+import type { Migration } from './types.js';
 
 /**
  * AWS's own AdministratorAccess policy, with AWS's real policy id and creation date so documents and

@@ -1,5 +1,5 @@
 // 003: IAM database authentication settings on instances (endpoint aliases, session termination) and 'iam' users.
-import type { Migration } from './index.js';
+import type { Migration } from './types.js';
 
 export const m003IamDbAuth: Migration = {
   version: 3,

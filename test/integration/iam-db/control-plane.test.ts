@@ -10,12 +10,8 @@ import type { ChangeTopic, ControlContext } from '../../../src/control-plane/con
 import { adoptIamUser } from '../../../src/control-plane/db-users.js';
 import { normalizeEndpointAliases } from '../../../src/control-plane/instances.js';
 import { isGatehouseError } from '../../../src/core/errors.js';
-import {
-  type AdminConnection,
-  connectAdmin,
-  listIamLoginRoles,
-} from '../../../src/provisioning/backend-roles.js';
-import { parseBackendUrl } from '../../../src/provisioning/backend-url.js';
+import { createPostgresProvisioner } from '../../../src/provisioning/postgres/index.js';
+import type { AdminSession } from '../../../src/provisioning/provisioner.js';
 import { findFreePort } from '../../../src/store/embedded.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 import { testIo } from '../../unit/cli/support/cli-io.js';
@@ -80,8 +76,10 @@ async function backendLogin(user: string, password: string): Promise<string> {
   }
 }
 
-async function withAdmin<T>(fn: (admin: AdminConnection) => Promise<T>): Promise<T> {
-  const admin = await connectAdmin('test', parseBackendUrl(backendUrl));
+const postgres = createPostgresProvisioner();
+
+async function withAdmin<T>(fn: (admin: AdminSession) => Promise<T>): Promise<T> {
+  const admin = await postgres.connect('test', postgres.parseBackendUrl(backendUrl));
   try {
     return await fn(admin);
   } finally {
@@ -130,6 +128,7 @@ beforeAll(async () => {
     logger: pino({ level: 'info' }, sink),
     account: t.gateway.account,
     scramIterations: 4096,
+    provisioners: new Map([['postgres', postgres]]),
     notifyChange: async (topic) => {
       notified.push(topic);
     },
@@ -141,7 +140,7 @@ afterAll(async () => t?.stop());
 describe('on a backend without rds_iam', () => {
   it('listIamLoginRoles is an empty set, not an error, when rds_iam does not exist', async () => {
     expect(await roleExists('rds_iam')).toBe(false);
-    expect(await withAdmin(listIamLoginRoles)).toEqual(new Set());
+    expect(await withAdmin((admin) => admin.listIamLoginRoles())).toEqual(new Set());
   });
 
   it('an instance created without IAM leaves the backend alone; enabling IAM with ModifyDBInstance creates NOLOGIN rds_iam', async () => {
@@ -423,7 +422,7 @@ describe('IAM database users', () => {
     const secret = await t.backendSql('SELECT rolpassword FROM pg_authid WHERE rolname = $1', ['Iam.User']);
     expect(secret.rows[0].rolpassword).toMatch(/^SCRAM-SHA-256\$/);
     expect(await passwordRows('users', 'Iam.User')).toBe(0);
-    expect(await withAdmin(listIamLoginRoles)).toContain('Iam.User');
+    expect(await withAdmin((admin) => admin.listIamLoginRoles())).toContain('Iam.User');
 
     const list = await cli(['db', 'list-users', '--db-instance-identifier', 'users']);
     expect(list.json().DBUsers).toEqual([expect.objectContaining({ Username: 'Iam.User', Auth: 'iam' })]);
@@ -523,7 +522,7 @@ describe('listIamLoginRoles', () => {
       CREATE ROLE lr_nologin NOLOGIN; GRANT rds_iam TO lr_nologin;
       CREATE ROLE lr_super LOGIN SUPERUSER; GRANT rds_iam TO lr_super;
     `);
-    const members = await withAdmin(listIamLoginRoles);
+    const members = await withAdmin((admin) => admin.listIamLoginRoles());
     expect(members).toEqual(expect.any(Set));
     for (const yes of ['lr_direct', 'lr_nested', 'lr_noinherit']) expect(members.has(yes), yes).toBe(true);
     for (const no of [

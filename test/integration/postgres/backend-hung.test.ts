@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendEndpoint } from '../../../src/core/backend-tls.js';
 import { GatehouseError } from '../../../src/core/errors.js';
+import { sqlstateOf } from '../../../src/engines/postgres/error-wire.js';
 import { connectUpstream } from '../../../src/engines/postgres/upstream.js';
 import { createErrorResponse } from '../../../src/protocol/postgres/index.js';
 import { findFreePort } from '../../../src/store/embedded.js';
@@ -185,7 +186,7 @@ describe('connectUpstream tells a silent backend from an unreachable and a refus
       (e: unknown) => {
         expect(e).toBeInstanceOf(GatehouseError);
         const g = e as GatehouseError;
-        return { code: g.code, sqlstate: g.spec.sqlstate, message: g.message };
+        return { code: g.code, sqlstate: sqlstateOf(g.code), message: g.message };
       },
     );
 

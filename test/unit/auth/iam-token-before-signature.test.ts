@@ -3,6 +3,7 @@
 // with them, while the operator detail keeps the precise reason and the audit its per-reason code.
 import { describe, expect, it, vi } from 'vitest';
 import type { GatehouseError } from '../../../src/core/errors.js';
+import { sqlstateOf } from '../../../src/engines/postgres/error-wire.js';
 import {
   AT,
   expectNoSecrets,
@@ -110,7 +111,7 @@ describe('forged tokens (the signature does not verify with a real key)', () => 
     for (const c of cases) {
       const err = await refusal(c.run());
       expect({ case: c.name, code: err.code }).toEqual({ case: c.name, code: c.code });
-      expect(err.spec.sqlstate).toBe('28P01');
+      expect(sqlstateOf(err.code)).toBe('28P01');
       expect(err.detail, c.name).toMatch(c.detail);
       expectNoSecrets(err, { signature: signatureOf(base) });
       errors.push(err);

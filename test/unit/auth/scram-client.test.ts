@@ -170,7 +170,7 @@ describe('SCRAM client against our server', () => {
     const s = server({ certificateHash: CERT_HASH });
     const c = createScramClient({ password: 'pencil', channelBinding: { certificateHash: CERT_HASH } });
     const mechanism = c.chooseMechanism(scramMechanisms(CERT_HASH));
-    const challenge = s.initial(mechanism, c.clientFirst());
+    const challenge = s.start(mechanism, c.clientFirst());
     if (challenge.kind !== 'challenge') throw new Error(JSON.stringify(challenge));
     const done = s.step(c.clientFinal(challenge.data));
     expect(done).toMatchObject({ kind: 'success', identity: { method: 'scram-sha-256-plus' } });
@@ -181,7 +181,7 @@ describe('SCRAM client against our server', () => {
     const s = server({ certificateHash: CERT_HASH });
     const c = createScramClient({ password: 'pencil', channelBinding: { certificateHash: CERT_HASH } });
     const mechanism = c.chooseMechanism(['SCRAM-SHA-256']); // what the attacker forwarded
-    expect(s.initial(mechanism, c.clientFirst())).toMatchObject({ code: 'GH_SCRAM_CHANNEL_BINDING' });
+    expect(s.start(mechanism, c.clientFirst())).toMatchObject({ code: 'GH_SCRAM_CHANNEL_BINDING' });
   });
 
   it('round-trips any password, including non-ASCII ones', () => {
@@ -195,7 +195,7 @@ describe('SCRAM client against our server', () => {
           channelBinding: null,
         });
         const c = createScramClient({ password });
-        const challenge = s.initial(c.chooseMechanism(['SCRAM-SHA-256']), c.clientFirst());
+        const challenge = s.start(c.chooseMechanism(['SCRAM-SHA-256']), c.clientFirst());
         if (challenge.kind !== 'challenge') throw new Error(JSON.stringify(challenge));
         const done = s.step(c.clientFinal(challenge.data));
         expect(done.kind).toBe('success');

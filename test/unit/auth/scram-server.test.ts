@@ -65,7 +65,7 @@ async function nodePgLogin(
 ): Promise<AuthStep> {
   const stream = o.stream ?? (o.channelBinding ? tlsStream : undefined);
   const session = sasl.startSession(scramMechanisms(o.channelBinding ? CERT_HASH : null), stream);
-  const first = server.initial(session.mechanism, Buffer.from(session.response));
+  const first = server.start(session.mechanism, Buffer.from(session.response));
   if (first.kind !== 'challenge') return first;
   await sasl.continueSession(session, password, first.data.toString('latin1'), stream);
   const last = server.step(Buffer.from(session.response, 'latin1'));
@@ -86,7 +86,7 @@ describe('SCRAM server', () => {
       secrets: [createScramSecret('pencil', { salt, iterations: 4096 })],
       serverNonce: '%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0',
     });
-    const first = server.initial('SCRAM-SHA-256', Buffer.from('n,,n=user,r=rOprNGfwEbeRWgbNEkqO'));
+    const first = server.start('SCRAM-SHA-256', Buffer.from('n,,n=user,r=rOprNGfwEbeRWgbNEkqO'));
     expect(challengeOf(first)).toBe(
       'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096',
     );
@@ -138,14 +138,14 @@ describe('SCRAM server', () => {
       serverNonce: 'S'.repeat(24),
     });
     const clientFirst = Buffer.from('n,,n=,r=CCCCCCCCCCCCCCCCCCCCCCCC');
-    const a = challengeOf(unknown().initial('SCRAM-SHA-256', clientFirst));
-    const b = challengeOf(unknown().initial('SCRAM-SHA-256', clientFirst));
-    const real = challengeOf(known.initial('SCRAM-SHA-256', clientFirst));
+    const a = challengeOf(unknown().start('SCRAM-SHA-256', clientFirst));
+    const b = challengeOf(unknown().start('SCRAM-SHA-256', clientFirst));
+    const real = challengeOf(known.start('SCRAM-SHA-256', clientFirst));
     expect(a).toBe(b); // same salt and iterations on every attempt
     const shape = (s: string) => s.replace(/[A-Za-z0-9+/]/g, 'x');
     expect(shape(a)).toBe(shape(real)); // same lengths and structure as a real user's challenge
     expect(a).toMatch(/,i=4096$/);
-    const bob = challengeOf(serverWith({ user: 'bob', secrets: [] }).initial('SCRAM-SHA-256', clientFirst));
+    const bob = challengeOf(serverWith({ user: 'bob', secrets: [] }).start('SCRAM-SHA-256', clientFirst));
     expect(bob.split(',')[1]).not.toBe(a.split(',')[1]); // each unknown user has its own salt, like real users
     const step = await nodePgLogin(serverWith({ user: 'mallory', secrets: [] }), 'pencil');
     expect(step).toMatchObject({ kind: 'failure', code: 'GH_AUTH_FAILED' });
@@ -155,10 +155,10 @@ describe('SCRAM server', () => {
   it('derives the mock salt from the per-deployment key, so another deployment shows another salt', () => {
     const first = Buffer.from('n,,n=,r=abc');
     const one = challengeOf(
-      serverWith({ secrets: [], mockSecretKey: Buffer.alloc(32, 1) }).initial('SCRAM-SHA-256', first),
+      serverWith({ secrets: [], mockSecretKey: Buffer.alloc(32, 1) }).start('SCRAM-SHA-256', first),
     );
     const two = challengeOf(
-      serverWith({ secrets: [], mockSecretKey: Buffer.alloc(32, 2) }).initial('SCRAM-SHA-256', first),
+      serverWith({ secrets: [], mockSecretKey: Buffer.alloc(32, 2) }).start('SCRAM-SHA-256', first),
     );
     expect(one.split(',')[1]).not.toBe(two.split(',')[1]);
   });
@@ -206,7 +206,7 @@ describe('SCRAM server refusals', () => {
     ],
     ['an unknown mechanism', {}, 'SCRAM-SHA-1', 'n,,n=,r=a'],
   ])('answers %s with GH_AUTH_METHOD_MISMATCH', (_, o, mechanism, first) => {
-    expect(serverWith(o).initial(mechanism, Buffer.from(first))).toMatchObject({
+    expect(serverWith(o).start(mechanism, Buffer.from(first))).toMatchObject({
       code: 'GH_AUTH_METHOD_MISMATCH',
     });
   });
@@ -243,7 +243,7 @@ describe('SCRAM server refusals', () => {
     ['an empty message', {}, 'SCRAM-SHA-256', '', 'GH_PROTOCOL_VIOLATION'],
     ['a NUL byte', {}, 'SCRAM-SHA-256', 'n,,n=\0,r=abc', 'GH_PROTOCOL_VIOLATION'],
   ])('refuses a client-first-message with %s', (_, o, mechanism, first, code) => {
-    expect(serverWith(o).initial(mechanism, Buffer.from(first, 'latin1'))).toMatchObject({
+    expect(serverWith(o).start(mechanism, Buffer.from(first, 'latin1'))).toMatchObject({
       kind: 'failure',
       code,
     });
@@ -253,7 +253,7 @@ describe('SCRAM server refusals', () => {
   function finalWith(edit: (clientFinal: string) => string, o: Partial<ScramServerOptions> = {}): AuthStep {
     const server = serverWith(o);
     const client = createScramClient({ password: 'pencil' });
-    const challenge = server.initial('SCRAM-SHA-256', client.clientFirst());
+    const challenge = server.start('SCRAM-SHA-256', client.clientFirst());
     if (challenge.kind !== 'challenge') return challenge;
     return server.step(Buffer.from(edit(client.clientFinal(challenge.data).toString('latin1')), 'latin1'));
   }
@@ -309,13 +309,13 @@ describe('SCRAM server refusals', () => {
   it('refuses steps out of order with GH_PROTOCOL_VIOLATION', () => {
     expect(serverWith().step(Buffer.from('c=biws,r=a,p=x'))).toMatchObject({ code: 'GH_PROTOCOL_VIOLATION' });
     const twice = serverWith();
-    expect(twice.initial('SCRAM-SHA-256', Buffer.from('n,,n=,r=a')).kind).toBe('challenge');
-    expect(twice.initial('SCRAM-SHA-256', Buffer.from('n,,n=,r=a'))).toMatchObject({
+    expect(twice.start('SCRAM-SHA-256', Buffer.from('n,,n=,r=a')).kind).toBe('challenge');
+    expect(twice.start('SCRAM-SHA-256', Buffer.from('n,,n=,r=a'))).toMatchObject({
       code: 'GH_PROTOCOL_VIOLATION',
     });
     const server = serverWith();
     const client = createScramClient({ password: 'pencil' });
-    const challenge = server.initial('SCRAM-SHA-256', client.clientFirst());
+    const challenge = server.start('SCRAM-SHA-256', client.clientFirst());
     const final = client.clientFinal(Buffer.from(challengeOf(challenge), 'latin1'));
     expect(server.step(final).kind).toBe('success');
     expect(server.step(final)).toMatchObject({ code: 'GH_PROTOCOL_VIOLATION' });
@@ -333,7 +333,7 @@ describe('SCRAM server properties', () => {
           const server = serverWith({ secrets });
           const client = createScramClient({ password: pw });
           const final = client.clientFinal(
-            Buffer.from(challengeOf(server.initial('SCRAM-SHA-256', client.clientFirst())), 'latin1'),
+            Buffer.from(challengeOf(server.start('SCRAM-SHA-256', client.clientFirst())), 'latin1'),
           );
           if (!tamper) {
             const ok = server.step(final);
@@ -367,7 +367,7 @@ describe('SCRAM server properties', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 }), (a, b) => {
         const server = serverWith({ channelBinding: { certificateHash: CERT_HASH } });
-        const first = server.initial('SCRAM-SHA-256-PLUS', Buffer.from(a));
+        const first = server.start('SCRAM-SHA-256-PLUS', Buffer.from(a));
         expect(first.kind).not.toBe('success');
         expect(server.step(Buffer.from(b)).kind).toBe('failure');
       }),
@@ -380,7 +380,7 @@ function finalWithChar(pos: number, ch: string): AuthStep | null {
   const server = serverWith();
   const client = createScramClient({ password: 'pencil' });
   const final = client.clientFinal(
-    Buffer.from(challengeOf(server.initial('SCRAM-SHA-256', client.clientFirst())), 'latin1'),
+    Buffer.from(challengeOf(server.start('SCRAM-SHA-256', client.clientFirst())), 'latin1'),
   );
   const text = final.toString('latin1');
   const i = pos % text.length;

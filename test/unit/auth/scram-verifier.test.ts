@@ -186,7 +186,7 @@ describe.skipIf(skipPg)('against the real PostgreSQL at 127.0.0.1:5432', () => {
       channelBinding: null,
     });
     const session = sasl.startSession(['SCRAM-SHA-256']);
-    const challenge = server.initial('SCRAM-SHA-256', Buffer.from(session.response));
+    const challenge = server.start('SCRAM-SHA-256', Buffer.from(session.response));
     expect(challenge.kind).toBe('challenge');
     if (challenge.kind !== 'challenge') return;
     await sasl.continueSession(session, 'pässwörd', challenge.data.toString('latin1'));

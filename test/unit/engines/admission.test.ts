@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PreAuthAdmission, sourceKey } from '../../../src/engines/postgres/admission.js';
+import { PreAuthAdmission, sourceKey } from '../../../src/engines/common/admission.js';
 
 const limits = { maxPendingConnections: 5, maxPendingPerSource: 2, maxTlsRefusals: 4 };
 

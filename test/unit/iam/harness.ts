@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expect } from 'vitest';
-import type { Account } from '../../../src/control-plane/context.js';
+import type { Account } from '../../../src/core/account.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { GatehouseError } from '../../../src/core/errors.js';
 import { createSecretBox, type SecretBox } from '../../../src/core/secret-box.js';

@@ -1,29 +1,37 @@
-// A TCP listener for one instance: accepts clients, caps pending handshakes and sessions, closes everything on shutdown.
+// A TCP listener for one instance, for any engine: accepts clients, caps pending handshakes and sessions,
+// runs each connection through the generic session pipeline with the engine's wire, closes all on shutdown.
 import { createServer, type Server, type Socket } from 'node:net';
 import { GatehouseError } from '../../core/errors.js';
+import { newRequestId } from '../../core/ids.js';
 import { once, PreAuthAdmission, sourceKey } from './admission.js';
-import type { CancelRegistry } from './cancel.js';
-import { refuseAtAccept } from './refuse.js';
+import type {
+  Engine,
+  EngineDefinition,
+  EngineDeps,
+  EngineListener,
+  ListenAddress,
+  WireProtocol,
+} from './engine.js';
+import type { InstanceSettings } from './instance.js';
 import type { Relay } from './relay.js';
 import { runSession, type SessionSlots } from './session.js';
-import type { PgEngineDeps, PgInstance } from './types.js';
 
-export interface PgListener {
-  readonly host: string;
-  readonly port: number;
-  update(instance: PgInstance): void;
-  close(): Promise<void>;
-  readonly activeSessions: number;
-  /** Connections before authentication, and refused ones still negotiating TLS to read why. */
-  readonly admission: { readonly pending: number; readonly refusing: number };
+/** An engine from its definition: its wire protocol on the generic listener and session pipeline. */
+export function createEngine(definition: EngineDefinition, deps: EngineDeps): Engine {
+  const protocol = definition.createProtocol(deps);
+  return {
+    name: definition.name,
+    provisioner: definition.provisioner,
+    listen: (instance, address) => startListener(instance, address, deps, protocol),
+  };
 }
 
-export async function startPgListener(
-  instance: PgInstance,
-  address: { host: string; port: number; flag?: string },
-  deps: PgEngineDeps,
-  cancels: CancelRegistry,
-): Promise<PgListener> {
+export async function startListener(
+  instance: InstanceSettings,
+  address: ListenAddress,
+  deps: EngineDeps,
+  protocol: WireProtocol,
+): Promise<EngineListener> {
   let current = instance;
   const admission = new PreAuthAdmission(deps.limits);
   const relays = new Set<Relay>();
@@ -50,13 +58,21 @@ export async function startPgListener(
       admitted.release();
       // One line per source and code in a window (a flood from one address must not flood the log).
       const log = deps.refusalLog.gate(deps.logger, sourceKey(socket.remoteAddress), admitted.error.code);
-      refuseAtAccept(socket, admitted.error, log, {
-        instance: current.identifier,
-        ...admission.counts,
-      });
+      const error = admitted.error.withRequestId(newRequestId());
+      log.warn(
+        {
+          requestId: error.requestId,
+          remote: socket.remoteAddress,
+          code: error.code,
+          instance: current.identifier,
+          ...admission.counts,
+        },
+        error.message,
+      );
+      protocol.refuseAtAccept(socket, error);
       return;
     }
-    runSession(socket, current, deps, cancels, {
+    runSession(socket, protocol.accept(socket, current), current, deps, {
       refusal: admitted.kind === 'refuse' ? admitted.error : null,
       sessions: slots,
       onRelay: (r) => {

@@ -1,4 +1,4 @@
-// Step 5: after start-up, pipe bytes both ways with backpressure and no per-message parsing (session mode).
+// The relay: after start-up, pipe bytes both ways with backpressure and no per-message parsing (session mode).
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 
@@ -16,8 +16,8 @@ export interface Relay {
   /** Tear both sides down (shutdown). */
   close(): void;
   /**
-   * End the session with a last message to the client (a FATAL ErrorResponse), sent at a message boundary of
-   * the backend's stream so the client can parse it. Needs `trackBackendFrames`; otherwise it closes.
+   * End the session with a last message to the client (PostgreSQL: a FATAL ErrorResponse), sent at a message
+   * boundary of the backend's stream so the client can parse it. Needs a boundary tracker; otherwise it closes.
    */
   terminate(lastMessage: Buffer): void;
 }
@@ -25,42 +25,21 @@ export interface Relay {
 /** How long a terminate waits for the backend's current message to finish before cutting the connection. */
 const TERMINATE_BOUNDARY_MS = 500;
 
-/** Follows the backend's message framing (type byte + int32 length) without copying, to find boundaries. */
-class FrameTracker {
-  private remaining = 0; // body bytes left in the current message
-  private headerBytes = 0; // bytes of the 5-byte header seen so far
-  private readonly header = Buffer.alloc(5);
-
-  get atBoundary(): boolean {
-    return this.remaining === 0 && this.headerBytes === 0;
-  }
-
+/**
+ * Follows the backend's message framing without copying, so a session can be ended between two messages.
+ * Each engine supplies its own (PostgreSQL: type byte + int32 length).
+ */
+export interface BoundaryTracker {
+  readonly atBoundary: boolean;
   /** Consume `chunk`; with `stopAtBoundary`, return how many bytes reach the next boundary (else all). */
-  feed(chunk: Buffer, stopAtBoundary = false): number {
-    let i = 0;
-    while (i < chunk.length) {
-      if (stopAtBoundary && this.atBoundary && i > 0) return i;
-      if (this.remaining > 0) {
-        const take = Math.min(this.remaining, chunk.length - i);
-        this.remaining -= take;
-        i += take;
-        continue;
-      }
-      this.header[this.headerBytes++] = chunk[i++] as number;
-      if (this.headerBytes === 5) {
-        this.headerBytes = 0;
-        this.remaining = Math.max(0, this.header.readInt32BE(1) - 4);
-      }
-    }
-    return i;
-  }
+  feed(chunk: Buffer, stopAtBoundary?: boolean): number;
 }
 
 export function relay(
   client: Socket | TLSSocket,
   backend: Socket | TLSSocket,
   onEnd: (stats: RelayStats) => void,
-  options: { trackBackendFrames?: boolean } = {},
+  boundaries: BoundaryTracker | null = null,
 ): Relay {
   const started = Date.now();
   let closedBy: RelayStats['closedBy'] | null = null;
@@ -95,7 +74,7 @@ export function relay(
   backend.on('error', () => teardown('backend', true));
   client.on('close', () => teardown('client', false));
   backend.on('close', () => teardown('backend', false));
-  const frames = options.trackBackendFrames ? new FrameTracker() : null;
+  const frames = boundaries;
   const track = frames ? (chunk: Buffer) => frames.feed(chunk) : null;
   if (track) backend.on('data', track);
   client.resume();

@@ -1,9 +1,9 @@
 // Creates, adopts and retires backend roles (and keeps rds_iam) through the admin connection, safely quoted.
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { backendTlsOptions } from '../core/backend-tls.js';
-import { GatehouseError } from '../core/errors.js';
-import type { BackendTarget } from './backend-url.js';
+import { backendTlsOptions } from '../../core/backend-tls.js';
+import { GatehouseError } from '../../core/errors.js';
+import type { BackendRole, BackendTarget } from '../provisioner.js';
 
 export interface AdminConnection {
   query(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
@@ -80,6 +80,13 @@ export async function upsertLoginRole(
   }
   await admin.query(`ALTER ROLE ${role} LOGIN PASSWORD ${password}`);
   return 'adopted';
+}
+
+/** The role's login and superuser attributes, or null when it does not exist. */
+export async function findRole(admin: AdminConnection, username: string): Promise<BackendRole | null> {
+  const res = await admin.query('SELECT rolcanlogin, rolsuper FROM pg_roles WHERE rolname = $1', [username]);
+  const role = res.rows[0] as { rolcanlogin: boolean; rolsuper: boolean } | undefined;
+  return role ? { canLogin: role.rolcanlogin, superuser: role.rolsuper } : null;
 }
 
 /** Remove login; drop the role when it owns nothing (otherwise leave it NOLOGIN, as dropping would fail). */

@@ -1,8 +1,10 @@
 // Cross-node change propagation: NOTIFY on every write, LISTEN on a dedicated connection, reconnect on loss.
 import pg from 'pg';
-import { CHANGE_CHANNEL, type ChangeTopic } from './control-plane/context.js';
-import type { Logger } from './core/logger.js';
-import { describeStoreError, type Store } from './store/pool.js';
+import type { Logger } from '../core/logger.js';
+import { describeStoreError, type Store } from './pool.js';
+
+export const CHANGE_CHANNEL = 'gatehouse_changes';
+export type ChangeTopic = 'instances' | 'db_users' | 'iam';
 
 export interface ChangeFeed {
   close(): Promise<void>;

@@ -2,7 +2,7 @@
 // number of refusals that negotiate TLS first so that the client can read why it was refused.
 import { isIPv4, isIPv6 } from 'node:net';
 import { GatehouseError } from '../../core/errors.js';
-import type { EngineLimits } from './types.js';
+import type { EngineLimits } from './limits.js';
 
 export type AdmissionLimits = Pick<
   EngineLimits,

@@ -1,12 +1,7 @@
 // Parses an instance's backend URL (postgres://ADMIN[:PASSWORD]@HOST:PORT/DB?sslmode=...) and its TLS mode.
-import { BACKEND_SSL_MODES, type BackendEndpoint, type BackendSslMode } from '../core/backend-tls.js';
-import { GatehouseError } from '../core/errors.js';
-
-export interface BackendTarget extends BackendEndpoint {
-  readonly database: string;
-  readonly adminUser: string;
-  readonly adminPassword: string | undefined;
-}
+import { BACKEND_SSL_MODES, type BackendSslMode } from '../../core/backend-tls.js';
+import { GatehouseError } from '../../core/errors.js';
+import type { BackendTarget } from '../provisioner.js';
 
 function invalid(reason: string): GatehouseError {
   return new GatehouseError('GH_API_VALIDATION', { reason: `BackendUrl: ${reason}` });

@@ -1,0 +1,189 @@
+// One client connection, narrated, for every engine: open (negotiate, start-up) -> authenticate (the login's
+// auth method, over the engine's wire) -> take a session slot -> log in to the backend -> welcome -> relay.
+// The engine supplies the wire (WireSession); the deadline, admission, audit events, revocation and the
+// relay are the core's.
+import type { Socket } from 'node:net';
+import { type ErrorCode, GatehouseError } from '../../core/errors.js';
+import { newRequestId } from '../../core/ids.js';
+import { sourceKey } from './admission.js';
+import type { AttemptFacts } from './auth-method.js';
+import type { EngineDeps } from './engine.js';
+import type { InstanceSettings } from './instance.js';
+import { type Relay, relay } from './relay.js';
+import type { BackendLogin, ClientHello, WireSession } from './wire.js';
+
+/** How long a connection that was sent its deadline error may take to leave before it is destroyed. */
+const DEADLINE_LINGER_MS = 2000;
+
+/** The instance's session slots on this node (listener.maxSessionsPerInstance). */
+export interface SessionSlots {
+  readonly limit: number;
+  /** Whether every slot is taken now: checked before authentication, so nobody authenticates in vain. */
+  full(): boolean;
+  /** Take a slot until the returned function is called; null when every slot is taken. */
+  reserve(): (() => void) | null;
+}
+
+export interface SessionHooks {
+  /**
+   * Set when the listener refuses this connection (pre-authentication caps): the session negotiates (TLS)
+   * and reads the start-up only so that the client can read this error, which it then gets.
+   */
+  readonly refusal: GatehouseError | null;
+  readonly sessions: SessionSlots;
+  /** Called once the session is relaying; the returned function forgets it (the listener closes it on shutdown). */
+  onRelay(relay: Relay): () => void;
+}
+
+export async function runSession<B extends BackendLogin>(
+  socket: Socket,
+  wire: WireSession<B>,
+  instance: InstanceSettings,
+  deps: EngineDeps,
+  hooks: SessionHooks,
+): Promise<void> {
+  const requestId = newRequestId();
+  const source = `${socket.remoteAddress}:${socket.remotePort}`;
+  const sourceIp = socket.remoteAddress ?? '';
+  const log = deps.logger.child({ requestId, instance: instance.identifier, remote: source });
+  const facts: AttemptFacts = { method: 'none' };
+  let hello: ClientHello | null = null;
+  const audit = (outcome: 'success' | 'failure' | 'abandoned', code?: ErrorCode) => {
+    if (!hello) return; // nothing to attribute: no start-up was read
+    deps.audit.emit({
+      type: 'db.connect',
+      at: deps.clock.now().toISOString(),
+      requestId,
+      instance: instance.identifier,
+      dbUser: hello.user,
+      database: hello.database,
+      method: facts.method,
+      ...(facts.principalArn !== undefined ? { principalArn: facts.principalArn } : {}),
+      ...(facts.accessKeyId !== undefined ? { accessKeyId: facts.accessKeyId } : {}),
+      source,
+      tls: wire.encrypted,
+      outcome,
+      ...(code !== undefined ? { code } : {}),
+    });
+  };
+  socket.setNoDelay(true);
+  let connected = false; // logged in to the backend: past the deadline's reach
+  let relaying = false; // the relay owns the session slot from here
+  // One deadline for everything before relaying (slow-drip clients, stalled TLS handshakes). A connection
+  // refused at accept that never gets as far as reading its refusal is still told that reason.
+  const deadline = setTimeout(() => {
+    wire.abort(
+      hooks.refusal ??
+        new GatehouseError('GH_STARTUP_TIMEOUT', { seconds: deps.limits.authTimeoutMs / 1000 }),
+    );
+    setTimeout(() => {
+      if (!connected) wire.destroy();
+    }, DEADLINE_LINGER_MS).unref();
+  }, deps.limits.authTimeoutMs);
+
+  let releaseSlot = () => {};
+  try {
+    // 1. Open: negotiate TLS, read the start-up (or greet first, for a server-first protocol).
+    const opened = await wire.open();
+    if (opened.kind === 'other') {
+      clearTimeout(deadline);
+      await opened.serve(log);
+      return;
+    }
+    hello = opened.hello;
+    const { user, database } = hello;
+    const userLog = log.child({ user, database });
+    if (hooks.refusal) throw hooks.refusal; // refused at accept; the client can read it now (inside TLS)
+    const sessionLimit = () =>
+      new GatehouseError('GH_INSTANCE_SESSION_LIMIT', {
+        instance: instance.identifier,
+        limit: hooks.sessions.limit,
+      });
+    if (hooks.sessions.full()) throw sessionLimit();
+
+    // 2. Authenticate with the method the user's login calls for, over this engine's wire.
+    const login = await deps.logins.findLogin(instance, user, deps.clock.now());
+    const method = deps.methods.forLogin(login);
+    facts.method = method.name;
+    const exchange = method.begin(
+      {
+        instance,
+        user,
+        encrypted: wire.encrypted,
+        sourceIp,
+        certificateHash: wire.encrypted && deps.tls ? deps.tls.certificateHash : null,
+        limits: deps.limits,
+        logins: deps.logins,
+      },
+      login,
+      facts,
+    );
+    const authenticated = await wire.authenticate(exchange);
+
+    // 3. Take one of the instance's session slots (before the backend is contacted, so the gateway's limit
+    //    answers before the backend's own max_connections), then log in to the backend as the mapped user.
+    const slot = hooks.sessions.reserve();
+    if (slot === null) throw sessionLimit();
+    releaseSlot = slot;
+    const backend = await wire.connect(user, authenticated.backendSecret);
+    if (wire.gone) {
+      backend.close();
+      return;
+    }
+    connected = true;
+    clearTimeout(deadline);
+
+    // 4. Welcome, then relay until either side closes.
+    const ends = wire.welcome(backend, authenticated);
+    userLog.info(
+      { method: authenticated.method, tls: wire.encrypted, ...backend.logFields, ...authenticated.logFields },
+      'session started',
+    );
+    audit('success');
+    let forgetRelay = () => {};
+    let forgetLive = () => {};
+    const session = relay(
+      ends.client,
+      ends.backend,
+      (stats) => {
+        ends.ended();
+        forgetRelay();
+        forgetLive();
+        releaseSlot();
+        userLog.info(stats, 'session ended');
+      },
+      ends.boundaries,
+    );
+    relaying = true;
+    forgetRelay = hooks.onRelay(session);
+
+    // 5. A revocable session is registered, so a revocation on any node can re-check and end it.
+    const revocable = authenticated.revocable;
+    if (revocable) {
+      forgetLive = deps.liveSessions.add({
+        requestId,
+        instance: instance.identifier,
+        dbUser: user,
+        dbiResourceId: instance.dbiResourceId,
+        principalArn: revocable.principalArn,
+        accessKeyId: revocable.accessKeyId,
+        sourceIp,
+        source,
+        secureTransport: wire.encrypted,
+        terminate(error) {
+          const stamped = error.withRequestId(requestId);
+          userLog.warn({ code: stamped.code, detail: stamped.detail }, stamped.message);
+          session.terminate(wire.terminateMessage(stamped));
+        },
+      });
+    }
+  } catch (error) {
+    clearTimeout(deadline);
+    const code = wire.refusalCode(error);
+    // The refusal line is rate-limited per source address and code; the audit event below is always written.
+    wire.refuse(error, requestId, deps.refusalLog.gate(log, sourceKey(socket.remoteAddress), code));
+    audit(code === null ? 'abandoned' : 'failure', code ?? undefined);
+  } finally {
+    if (!relaying) releaseSlot();
+  }
+}

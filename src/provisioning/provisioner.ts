@@ -1,0 +1,70 @@
+// What the control plane does to a backend, engine-neutral: each engine's provisioner speaks its own admin
+// protocol and SQL (PostgreSQL: src/provisioning/postgres/). The control plane picks one by the instance's engine.
+import type { BackendEndpoint } from '../core/backend-tls.js';
+
+/** Where and as whom Gatehouse reaches an instance's backend for provisioning (parsed from its backend URL). */
+export interface BackendTarget extends BackendEndpoint {
+  readonly database: string;
+  readonly adminUser: string;
+  readonly adminPassword: string | undefined;
+}
+
+/** A backend role as adoption needs to judge it. */
+export interface BackendRole {
+  readonly canLogin: boolean;
+  readonly superuser: boolean;
+}
+
+/**
+ * One admin connection to a backend. Failures of the operations are the backend's own errors (the caller turns
+ * them into GH_BACKEND_PROVISION_FAILED); `close` never throws what matters.
+ */
+export interface AdminSession {
+  /**
+   * Create the login role with `secret` as its password, or adopt an existing role by giving it LOGIN and that
+   * password. `secret` is the plaintext backend secret; the provisioner decides what the backend is sent
+   * (PostgreSQL: its SCRAM verifier only).
+   */
+  upsertLoginRole(username: string, secret: string): Promise<'created' | 'adopted'>;
+  /** Remove login; drop the role when it owns nothing, otherwise leave it unable to log in. */
+  retireLoginRole(username: string): Promise<'dropped' | 'disabled' | 'absent'>;
+  /** Replace the role's password with `secret` (as upsertLoginRole, only for an existing role). */
+  setLoginSecret(username: string, secret: string): Promise<void>;
+  /** The role, or null when it does not exist. */
+  findRole(username: string): Promise<BackendRole | null>;
+  /** Create the IAM role (`iamRole`) unless it exists; safe against concurrent creation. */
+  ensureIamRole(): Promise<void>;
+  /** Make the role a member of the IAM role (a no-op when it is one). */
+  grantIam(username: string): Promise<void>;
+  /** Login roles that are members of the IAM role, i.e. IAM users (empty when the IAM role does not exist). */
+  listIamLoginRoles(): Promise<Set<string>>;
+  close(): Promise<void>;
+}
+
+export interface BackendProvisioner {
+  /** The engine name it serves (an instance's `engine`). */
+  readonly engine: string;
+  /** The backend role whose members log in with IAM auth tokens (`rds_iam` on RDS), for messages. */
+  readonly iamRole: string;
+  /** Parse an instance's backend URL in the engine's scheme; throws GH_API_VALIDATION naming what is wrong. */
+  parseBackendUrl(text: string): BackendTarget;
+  /** The backend URL with its password removed: what is stored in plain text and shown to users. */
+  redactBackendUrl(text: string): string;
+  /** Why `username` may not be a Gatehouse database user on this engine (reserved names), or null. */
+  checkRoleName(username: string, adminUser: string): string | null;
+  /** Open an admin session; a failure to connect or log in is GH_BACKEND_PROVISION_FAILED. */
+  connect(
+    instance: string,
+    target: BackendTarget,
+    options?: { readonly connectTimeoutMs?: number },
+  ): Promise<AdminSession>;
+  /**
+   * Prove a new or changed backend works before it is stored: the admin login succeeds and, with IAM database
+   * authentication on, the IAM role exists (created if missing). Failures are GH_BACKEND_PROVISION_FAILED.
+   */
+  checkBackend(
+    instance: string,
+    target: BackendTarget,
+    options: { readonly iamAuth: boolean },
+  ): Promise<void>;
+}
