@@ -27,6 +27,7 @@ import { createEngineRegistry, type EngineDefinition, type EngineDeps } from './
 import { createEngine } from './engines/common/listener.js';
 import { createIamTokenMethod } from './engines/common/methods/iam-token.js';
 import { createScramMethod } from './engines/common/methods/scram.js';
+import { createUnknownUserMethod } from './engines/common/methods/unknown-user.js';
 import { BUILTIN_ENGINES } from './engines/registry.js';
 import { createListenerSet, type ListenerFailure, type ListenerSet } from './gateway-listeners.js';
 import { ensureBootstrapAdmin } from './iam/bootstrap-admin.js';
@@ -164,18 +165,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const engineDeps: EngineDeps = {
       logins: createLoginDirectory(ctx),
       // One plug-in per login kind; engines translate each one's exchange into their own messages.
-      methods: createAuthMethods([
-        createScramMethod({ mockKey: scramMockKey }),
-        createIamTokenMethod({
-          verifier: createTokenVerifier({
-            keys,
-            authorizeConnect: (r) => iam.authorizeConnect(r),
-            clock,
-            region: account.region,
-            accountId: account.accountId,
+      methods: createAuthMethods(
+        [
+          createScramMethod({ mockKey: scramMockKey }),
+          createIamTokenMethod({
+            verifier: createTokenVerifier({
+              keys,
+              authorizeConnect: (r) => iam.authorizeConnect(r),
+              clock,
+              region: account.region,
+              accountId: account.accountId,
+            }),
           }),
-        }),
-      ]),
+        ],
+        createUnknownUserMethod(),
+      ),
       tls: { secureContext, certificateHash },
       limits: {
         authTimeoutMs: config.listener.authTimeoutSeconds * 1000,

@@ -47,6 +47,14 @@ export const ERRORS = {
       'instance "{instance}" requires TLS: connect over TLS (verifying the server with the Gatehouse CA)',
     description: 'The instance has force_ssl set and the client sent its startup message in plaintext.',
   },
+  GH_CLEARTEXT_REQUIRES_TLS: {
+    http: 403,
+    awsCode: 'AccessDenied',
+    message:
+      'user "{user}" logs in with a secret sent in cleartext, which is accepted only over TLS: connect over TLS; nothing was read',
+    description:
+      'A login method that sends its secret in cleartext was about to ask for it on a connection without TLS. The core refuses before the secret is asked for, whatever the method (methods such as IAM tokens refuse earlier with their own code).',
+  },
   GH_NO_USER: {
     http: 400,
     awsCode: 'ValidationError',

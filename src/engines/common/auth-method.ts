@@ -2,6 +2,7 @@
 // successful login yields; each engine translates those shapes into its own messages. Methods are looked up
 // by the login's kind, so a new method is one plug-in and one registry entry, never a branch in an engine.
 import type { GatehouseError } from '../../core/errors.js';
+import type { DbEngine } from '../../core/types.js';
 import type { InstanceSettings } from './instance.js';
 import type { EngineLimits } from './limits.js';
 import type { Login, LoginDirectory, LoginKind } from './login.js';
@@ -77,6 +78,8 @@ export type Exchange =
 export interface AuthMethod {
   /** The login kind this method answers. */
   readonly kind: LoginKind;
+  /** The engines whose wire carries it; absent: every engine (a `cleartext` method fits any protocol). */
+  readonly engines?: readonly DbEngine[];
   /** The method's name in audit events before it succeeds. */
   readonly name: string;
   /**
@@ -87,22 +90,32 @@ export interface AuthMethod {
 }
 
 export interface AuthMethods {
-  /** The method for a login; an unknown user gets the password method, so it fails like a wrong password. */
-  forLogin(login: Login | null): AuthMethod;
+  /**
+   * The method for a login on an engine. An unknown user gets the engine's password method, so that it fails
+   * exactly as a wrong password does; an engine with no password method gives it `unknownUser`.
+   */
+  forLogin(login: Login | null, engine: DbEngine): AuthMethod;
 }
 
-export function createAuthMethods(methods: readonly AuthMethod[]): AuthMethods {
-  const byKind = new Map<LoginKind, AuthMethod>();
-  for (const m of methods) {
-    if (byKind.has(m.kind)) throw new Error(`two auth methods for login kind "${m.kind}"`);
-    byKind.set(m.kind, m);
+export function createAuthMethods(methods: readonly AuthMethod[], unknownUser: AuthMethod): AuthMethods {
+  const serves = (m: AuthMethod, kind: LoginKind, engine: DbEngine) =>
+    m.kind === kind && (m.engines === undefined || m.engines.includes(engine));
+  for (const [i, m] of methods.entries()) {
+    const clash = methods.slice(i + 1).find((o) => o.kind === m.kind && overlap(m.engines, o.engines));
+    if (clash)
+      throw new Error(`two auth methods for login kind "${m.kind}" on one engine: ${m.name}, ${clash.name}`);
   }
   return {
-    forLogin(login) {
+    forLogin(login, engine) {
       const kind: LoginKind = login?.kind ?? 'password';
-      const method = byKind.get(kind);
-      if (!method) throw new Error(`no auth method registered for login kind "${kind}"`);
-      return method;
+      const method = methods.find((m) => serves(m, kind, engine));
+      if (method) return method;
+      if (login === null) return unknownUser;
+      throw new Error(`no auth method for login kind "${kind}" on engine "${engine}"`);
     },
   };
+}
+
+function overlap(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return a === undefined || b === undefined || a.some((e) => b.includes(e));
 }

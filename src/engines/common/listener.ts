@@ -72,7 +72,16 @@ export async function startListener(
       protocol.refuseAtAccept(socket, error);
       return;
     }
-    runSession(socket, protocol.accept(socket, current), current, deps, {
+    let wire: ReturnType<WireProtocol['accept']>;
+    try {
+      wire = protocol.accept(socket, current);
+    } catch (e) {
+      admitted.release();
+      socket.destroy();
+      deps.logger.error({ err: e, instance: current.identifier }, 'the engine could not take the connection');
+      return;
+    }
+    runSession(socket, wire, current, deps, {
       refusal: admitted.kind === 'refuse' ? admitted.error : null,
       sessions: slots,
       onRelay: (r) => {

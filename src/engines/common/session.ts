@@ -10,7 +10,7 @@ import type { AttemptFacts } from './auth-method.js';
 import type { EngineDeps } from './engine.js';
 import type { InstanceSettings } from './instance.js';
 import { type Relay, relay } from './relay.js';
-import type { BackendLogin, ClientHello, WireSession } from './wire.js';
+import type { BackendLogin, ClientHello, RelayEnds, WireSession } from './wire.js';
 
 /** How long a connection that was sent its deadline error may take to leave before it is destroyed. */
 const DEADLINE_LINGER_MS = 2000;
@@ -103,7 +103,7 @@ export async function runSession<B extends BackendLogin>(
 
     // 2. Authenticate with the method the user's login calls for, over this engine's wire.
     const login = await deps.logins.findLogin(instance, user, deps.clock.now());
-    const method = deps.methods.forLogin(login);
+    const method = deps.methods.forLogin(login, instance.engine);
     facts.method = method.name;
     const exchange = method.begin(
       {
@@ -118,6 +118,10 @@ export async function runSession<B extends BackendLogin>(
       login,
       facts,
     );
+    // Whatever the method: a secret sent in cleartext is never asked for outside TLS.
+    if (exchange.shape === 'cleartext' && !wire.encrypted) {
+      throw new GatehouseError('GH_CLEARTEXT_REQUIRES_TLS', { user });
+    }
     const authenticated = await wire.authenticate(exchange);
 
     // 3. Take one of the instance's session slots (before the backend is contacted, so the gateway's limit
@@ -134,7 +138,13 @@ export async function runSession<B extends BackendLogin>(
     clearTimeout(deadline);
 
     // 4. Welcome, then relay until either side closes.
-    const ends = wire.welcome(backend, authenticated);
+    let ends: RelayEnds;
+    try {
+      ends = wire.welcome(backend, authenticated);
+    } catch (e) {
+      backend.close();
+      throw e;
+    }
     userLog.info(
       { method: authenticated.method, tls: wire.encrypted, ...backend.logFields, ...authenticated.logFields },
       'session started',

@@ -14,6 +14,9 @@ import type { Authenticated, Exchange } from '../common/auth-method.js';
 import type { EngineLimits } from '../common/limits.js';
 import type { FrontendConnection } from './frontend-connection.js';
 
+/** SCRAM takes two turns; a GSSAPI token loop a few more. A method that never finishes is cut off here. */
+const MAX_SASL_TURNS = 16;
+
 async function readPasswordMessage(
   conn: FrontendConnection,
   maxBytes: number,
@@ -47,7 +50,10 @@ export async function authenticate(
     throw new GatehouseError('GH_PROTOCOL_VIOLATION', { reason: 'SASL initial response without data' });
   }
   let turn = await exchange.start(initial.mechanism, initial.data);
-  while (turn.kind === 'challenge') {
+  for (let turns = 1; turn.kind === 'challenge'; turns++) {
+    if (turns > MAX_SASL_TURNS) {
+      throw new GatehouseError('GH_PROTOCOL_VIOLATION', { reason: `more than ${MAX_SASL_TURNS} SASL turns` });
+    }
     conn.write(createAuthenticationSASLContinue(turn.data));
     turn = await exchange.step(await readPasswordMessage(conn, max, 'SASL response'));
   }

@@ -22,6 +22,7 @@ export const pgWire = {
     message:
       'instance "{instance}" requires TLS: connect with sslmode=require (or verify-full with the Gatehouse CA)',
   },
+  GH_CLEARTEXT_REQUIRES_TLS: { sqlstate: '28000' },
   GH_NO_USER: { sqlstate: '28000', message: 'no PostgreSQL user name specified in startup packet' },
   GH_PROTOCOL_VIOLATION: { sqlstate: '08P01' },
   GH_PACKET_TOO_LARGE: { sqlstate: '08P01' },

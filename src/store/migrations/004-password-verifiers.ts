@@ -25,6 +25,24 @@ CREATE TABLE gh_db_user_password_verifiers (
 INSERT INTO gh_db_user_password_verifiers (password_id, mechanism, verifier)
   SELECT id, 'SCRAM-SHA-256', verifier FROM gh_db_user_passwords;
 
-ALTER TABLE gh_db_user_passwords DROP COLUMN verifier;
+-- The old column stays, no longer written, so that nodes of the previous version keep logging in the passwords
+-- they know during a rolling upgrade (a password set or rotated by a new node has no value there: old nodes
+-- refuse it, they never accept a wrong one). A later migration drops it.
+ALTER TABLE gh_db_user_passwords ALTER COLUMN verifier DROP NOT NULL;
+
+-- And the other direction: a password a previous-version node sets or rotates (it writes only the old column)
+-- reaches upgraded nodes as its SCRAM-SHA-256 verifier.
+CREATE FUNCTION gh_db_user_passwords_legacy_verifier() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO gh_db_user_password_verifiers (password_id, mechanism, verifier)
+  VALUES (NEW.id, 'SCRAM-SHA-256', NEW.verifier)
+  ON CONFLICT (password_id, mechanism) DO UPDATE SET verifier = EXCLUDED.verifier, sealed_verifier = NULL;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER gh_db_user_passwords_legacy_verifier
+  AFTER INSERT OR UPDATE OF verifier ON gh_db_user_passwords
+  FOR EACH ROW WHEN (NEW.verifier IS NOT NULL)
+  EXECUTE FUNCTION gh_db_user_passwords_legacy_verifier();
 `,
 };

@@ -182,10 +182,25 @@ describe('a toy third engine registered with one line', () => {
     client.socket.destroy();
   });
 
-  it('an unknown user gets the password method, whose SASL shape this protocol refuses like any user', async () => {
-    const client = await ToyClient.connect(port, { tls: true, ca });
+  it('an unknown user is asked for a secret like any user, then refused as a wrong password (no SASL here)', async () => {
+    const before = events.length;
+    const { client, answer } = await login('nobody', 'whatever');
+    expect(answer).toMatch(/^ERROR GH_IAM_USER_NOT_ENABLED .*\(request id [0-9a-f]{16}\)$/);
+    client.socket.destroy();
+    expect(events.slice(before)).toEqual([
+      expect.objectContaining({
+        dbUser: 'nobody',
+        method: 'none',
+        outcome: 'failure',
+        code: 'GH_IAM_USER_NOT_ENABLED',
+      }),
+    ]);
+  });
+
+  it('the core never asks for a cleartext secret outside TLS, whatever the method', async () => {
+    const client = await ToyClient.connect(port, { tls: false });
     client.send('LOGIN nobody echo');
-    expect(await client.rest()).toEqual([expect.stringMatching(/^ERROR GH_AUTH_METHOD_MISMATCH /)]);
+    expect(await client.rest()).toEqual([expect.stringMatching(/^ERROR GH_CLEARTEXT_REQUIRES_TLS /)]);
   });
 
   it('ends an open session at a line boundary when its access key is deactivated', async () => {

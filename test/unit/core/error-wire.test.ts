@@ -99,7 +99,8 @@ describe('PostgreSQL error wire table', () => {
   });
 
   it('keeps every SQLSTATE the registry had', () => {
-    expect(Object.fromEntries(codes.map((code) => [code, sqlstateOf(code)]))).toEqual(BEFORE);
+    const kept = Object.keys(BEFORE).map((code) => [code, sqlstateOf(code as ErrorCode)]);
+    expect(Object.fromEntries(kept)).toEqual(BEFORE);
   });
 
   it('sqlstateOf reads the table', () => {

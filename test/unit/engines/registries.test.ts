@@ -14,24 +14,37 @@ const method = (kind: Login['kind'], name: string): AuthMethod => ({
 });
 
 describe('auth method registry', () => {
-  const methods = createAuthMethods([method('password', 'scram-sha-256'), method('iam', 'iam')]);
+  const scram = { ...method('password', 'scram-sha-256'), engines: ['postgres'] };
+  const unknown = method('password', 'none');
+  const methods = createAuthMethods([scram, method('iam', 'iam')], unknown);
+  const iamLogin: Login = { kind: 'iam', backendSecret: null, why: 'x' };
 
-  it('answers each login by its kind', () => {
-    expect(methods.forLogin({ kind: 'iam', backendSecret: null, why: 'x' }).name).toBe('iam');
-    expect(methods.forLogin({ kind: 'password', verifiers: [], backendSecret: 's' }).name).toBe(
+  it('answers each login by its kind and engine', () => {
+    expect(methods.forLogin(iamLogin, 'postgres').name).toBe('iam');
+    expect(methods.forLogin(iamLogin, 'toy').name).toBe('iam'); // no engines: every engine
+    expect(methods.forLogin({ kind: 'password', verifiers: [], backendSecret: 's' }, 'postgres').name).toBe(
       'scram-sha-256',
     );
   });
 
-  it('gives an unknown user the password method, so it fails as a wrong password does', () => {
-    expect(methods.forLogin(null).name).toBe('scram-sha-256');
+  it("gives an unknown user the engine's password method, so it fails as a wrong password does", () => {
+    expect(methods.forLogin(null, 'postgres').name).toBe('scram-sha-256');
   });
 
-  it('refuses two methods for one kind, and says when a kind has none', () => {
-    expect(() => createAuthMethods([method('iam', 'a'), method('iam', 'b')])).toThrow(/two auth methods/);
+  it('gives an unknown user the unknown-user method on an engine without a password method', () => {
+    expect(methods.forLogin(null, 'toy').name).toBe('none');
+  });
+
+  it('refuses two methods for one kind on one engine, and says when a login has none', () => {
+    expect(() => createAuthMethods([method('iam', 'a'), method('iam', 'b')], unknown)).toThrow(
+      /two auth methods/,
+    );
     expect(() =>
-      createAuthMethods([method('password', 'p')]).forLogin({ kind: 'iam', backendSecret: null, why: '' }),
-    ).toThrow(/no auth method registered for login kind "iam"/);
+      createAuthMethods([scram, { ...method('password', 'p'), engines: ['mysql'] }], unknown),
+    ).not.toThrow();
+    expect(() => methods.forLogin({ kind: 'password', verifiers: [], backendSecret: 's' }, 'toy')).toThrow(
+      /no auth method for login kind "password" on engine "toy"/,
+    );
   });
 });
 

@@ -265,10 +265,14 @@ describe('004 password verifiers: a password stored before the migration', () =>
       ['SCRAM-SHA-256', verifiers.grace, null],
       ['SCRAM-SHA-256', verifiers.expired, null],
     ]);
+    // The old column keeps its values for nodes of the previous version during a rolling upgrade, and is no
+    // longer required (new passwords are not written there).
+    const old = await ctx.store.pool.query('SELECT verifier FROM gh_db_user_passwords ORDER BY id');
+    expect(old.rows.map((r) => r.verifier)).toEqual([verifiers.current, verifiers.grace, verifiers.expired]);
     const column = await ctx.store.pool.query(
-      "SELECT 1 FROM information_schema.columns WHERE table_name = 'gh_db_user_passwords' AND column_name = 'verifier'",
+      "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'gh_db_user_passwords' AND column_name = 'verifier'",
     );
-    expect(column.rowCount).toBe(0);
+    expect(column.rows).toEqual([{ is_nullable: 'YES' }]);
   });
 
   it('the login directory returns the verifiers valid now, current first, and the backend secret', async () => {
@@ -312,5 +316,24 @@ describe('004 password verifiers: a password stored before the migration', () =>
     expect(scramLogin(later, 'password-C-alice')).toBe('ok');
     expect(scramLogin(later, 'password-B-alice')).toBe('GH_AUTH_FAILED');
     expect(scramLogin(later, 'password-A-alice')).toBe('GH_AUTH_FAILED');
+  });
+
+  it('a password a previous-version node writes after the migration (old column only) logs in on new nodes', async () => {
+    // What a 0.1 node does on rotate-password with no grace, against the migrated store.
+    const salt = parseScramVerifier(verifiers.current)?.salt as Buffer;
+    const legacy = createScramVerifier('password-D-alice', { salt, iterations: 4096 });
+    await ctx.store.pool.query(
+      `UPDATE gh_db_user_passwords SET valid_until = $1 WHERE valid_until IS NULL OR valid_until > $1`,
+      [clock.now()],
+    );
+    await ctx.store.pool.query(
+      `INSERT INTO gh_db_user_passwords (db_user_id, verifier, valid_until)
+       SELECT id, $1, NULL FROM gh_db_users WHERE username = 'alice'`,
+      [legacy],
+    );
+    const secrets = secretsOf(await login());
+    expect(secrets).toHaveLength(1);
+    expect(scramLogin(secrets, 'password-D-alice')).toBe('ok');
+    expect(scramLogin(secrets, 'password-C-alice')).toBe('GH_AUTH_FAILED');
   });
 });

@@ -46,6 +46,7 @@ function refusal(step: Extract<AuthStep, { kind: 'failure' }>, request: AuthRequ
 export function createScramMethod(options: ScramMethodOptions): AuthMethod {
   return {
     kind: 'password',
+    engines: ['postgres'],
     name: 'scram-sha-256',
     begin(request, login: Login | null) {
       const password = login?.kind === 'password' ? login : null;
