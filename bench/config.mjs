@@ -20,8 +20,9 @@ export function readKnobs(env = process.env) {
   if (clients % jobs !== 0)
     throw new Error(`BENCH_CLIENTS (${clients}) must be a multiple of BENCH_JOBS (${jobs})`);
   return {
-    seconds: positiveInt(env, 'BENCH_SECONDS', 15),
-    rounds: positiveInt(env, 'BENCH_ROUNDS', 3),
+    seconds: positiveInt(env, 'BENCH_SECONDS', 10),
+    // Five rounds: the spread of a ratio between two targets is known only from several paired rounds.
+    rounds: positiveInt(env, 'BENCH_ROUNDS', 5),
     warmupSeconds: positiveInt(env, 'BENCH_WARMUP_SECONDS', 3),
     clients,
     jobs,

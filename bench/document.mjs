@@ -1,7 +1,9 @@
 // docs/benchmarks.md: setup, machine, exact commands, a table per workload and an honest reading of the ratios.
-import { markdownTable, notes, tableRows } from './report.mjs';
+import { floorRatios, markdownTable, notes, tableRows } from './report.mjs';
 
 const TARGET_RATIO = 1.0;
+/** Issue #14: Gatehouse select-only throughput against the plain Node relay of its kind, measured in the same run. */
+const FLOOR_TARGET = 0.95;
 /** Issue #4: IAM auth token verifications per second on one core. */
 const TOKEN_TARGET = 100_000;
 
@@ -52,16 +54,34 @@ function busyNote(machine) {
   ];
 }
 
-function reading(results, knobs, machine) {
+/** Gatehouse against the Node floor of its kind (plain, TLS), medians and the per-round spread. */
+function floorVerdict(results, targets) {
+  const byId = results.get('select') ?? new Map();
+  const rows = ['gatehouse', 'gatehouse-tls']
+    .map((id) => targets.find((t) => t.id === id))
+    .filter(Boolean)
+    .map((t) => ({ t, f: floorRatios(t, byId) }));
+  if (rows.some(({ f }) => f === null)) {
+    return 'This run cannot tell: a Gatehouse or Node floor select-only figure is missing (see the notes under the table).';
+  }
+  const text = rows
+    .map(({ t, f }) => `${t.label} ${f.median.toFixed(2)}x (rounds ${f.min.toFixed(2)}–${f.max.toFixed(2)})`)
+    .join(', ');
+  const met = rows.every(({ f }) => f.median >= FLOOR_TARGET) ? '**met**' : '**not met**';
+  return `In this run: ${text}; the target is ${met}.`;
+}
+
+function reading(results, knobs, machine, targets) {
   return [
     '## Reading the numbers',
     '',
     "- **vs direct** is the share of PostgreSQL's own throughput a target keeps. A proxy is not expected to beat it on persistent connections: every query and result makes one more loopback hop through one more process, so below 1.0x is the price of the hop, and a proxy row above 1.0x is within the noise (compare the rounds).",
     `- **vs pgbouncer** compares with the usual PostgreSQL proxy. The project target is select-only throughput on persistent connections >= ${TARGET_RATIO.toFixed(1)}x pgbouncer. ${verdict(results)}`,
+    `- **vs Node floor** compares each Gatehouse row with the cheapest relay Node can be, measured in the same run: the plain row with the Node relay, the TLS row with the Node relay terminating TLS (the C relay row, against the Node relay, says how far Node itself is from the cheapest relay at all). The target is >= ${FLOOR_TARGET.toFixed(2)}x the Node floor, plain and TLS. ${floorVerdict(results, targets)} The bracket is the lowest and highest ratio of one round to the same round of the floor: rounds of one target run at different moments, so a bracket that straddles 1.00 is a tie. **relay CPU µs/txn** is the steadier figure: the CPU the relaying process spent per transaction, which other load on the machine moves far less than tps.`,
     '- The **TLS** row adds encryption of every message (and, with `-C`, a TLS handshake per connection); the pgbouncer and direct rows are plaintext, so it is the Gatehouse-to-Gatehouse difference that shows what TLS costs.',
     ...iamReading(results),
     '- **Connect per transaction** (`-C`) measures connection set-up, not queries. pgbouncer keeps its server connections open and only authenticates the client; Gatehouse relays in session mode, so each client connection costs a SCRAM exchange with the client *and* a fresh backend login (a PostgreSQL process start plus SCRAM). Its natural yardstick there is direct PostgreSQL, which also starts a process per connection; trailing pgbouncer in this workload is expected of a session-mode gateway. pgbench opens each connection synchronously inside its thread, so at most `-j` connections are being set up at once and tps is roughly jobs x 1000 / connect time: the **avg connect** column is the figure to compare.',
-    `- Everything ran on the same ${machine.cores} cores: pgbench (${knobs.jobs} threads, ${knobs.clients} clients), PostgreSQL (one process per connection), single-threaded pgbouncer and the gateway (one Node event loop, in the bench's own process). A proxy's CPU is taken from the database and the client, so absolute tps are low and the ratios are pessimistic for any proxy compared with direct; deployed, the gateway runs on its own cores or hosts.`,
+    `- Everything ran on the same ${machine.cores} cores: pgbench (${knobs.jobs} threads, ${knobs.clients} clients), PostgreSQL (one process per connection), single-threaded pgbouncer, the floor relays and the gateway (one Node event loop in its own process). A proxy's CPU is taken from the database and the client, so absolute tps are low and the ratios are pessimistic for any proxy compared with direct; deployed, the gateway runs on its own cores or hosts.`,
     ...busyNote(machine),
     `- Each figure is the median of ${knobs.rounds} round(s) of ${knobs.seconds} s (after a ${knobs.warmupSeconds} s warm-up per target), the target order rotating each round; the last column shows every round, so the spread is the run-to-run noise. Other work on the machine (see the load average above) moves all targets; ratios whose rounds overlap are a tie.`,
   ].join('\n');
@@ -198,7 +218,7 @@ export function renderDocument({
     ...sections,
     ...policySection(policy, policyBaseline),
     ...tokenSection(tokens),
-    reading(results, knobs, machine),
+    reading(results, knobs, machine, targets),
     '',
   ].join('\n');
 }

@@ -79,9 +79,49 @@ export async function startBenchGateway({ cluster, dataDir, logFile }) {
     /** A new 15-minute token for the IAM user, signed for the instance endpoint 127.0.0.1:PORT. */
     const mintIamToken = () =>
       generateAuthToken({ hostname: '127.0.0.1', port: iamPort, username: IAM_USER, region, credentials });
-    return { port, password, iamPort, region, mintIamToken, close };
+    return { port, password, iamPort, region, credentials, mintIamToken, close };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/**
+ * Gatehouse in its own Node process (bench/gatehouse-process.mjs), as `gatehouse serve` runs: nothing of the
+ * bench shares its event loop or heap. Resolves once it serves; `pid` lets the bench read its CPU time.
+ */
+export async function startGatehouseProcess({ cluster, dataDir, logFile }) {
+  const { spawn } = await import('node:child_process');
+  const script = new URL('./gatehouse-process.mjs', import.meta.url).pathname;
+  const settings = { adminUrl: cluster.adminUrl('postgres'), port: cluster.port, dataDir, logFile };
+  const child = spawn(process.execPath, [script, JSON.stringify(settings)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    stderr += d;
+  });
+  const info = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) resolve(JSON.parse(line));
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`Gatehouse exited (${code}) before serving: ${stderr.trim()}`)),
+    );
+  });
+  const { port, password, iamPort, region, credentials } = info;
+  const mintIamToken = () =>
+    generateAuthToken({ hostname: '127.0.0.1', port: iamPort, username: IAM_USER, region, credentials });
+  const close = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { port, password, iamPort, region, mintIamToken, pid: child.pid, close };
 }

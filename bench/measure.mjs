@@ -1,6 +1,27 @@
 // The measuring schedule: per workload, a warm-up per target, then rounds that rotate the target order; median kept.
+
+import { readFileSync } from 'node:fs';
 import { isStopping } from './cleanup.mjs';
 import { commandLine, pgbenchArgs, runPgbench, targetsOf } from './pgbench.mjs';
+
+/** CPU seconds (user + system) a process has used so far, from /proc; null when it cannot be read. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/** One measured run, with the relay process's CPU per transaction when the target names its process. */
+async function measuredRun(target, workload, knobs) {
+  const before = target.pid ? cpuSeconds(target.pid) : null;
+  const result = await runPgbench(target, workload, knobs, knobs.seconds);
+  const after = target.pid ? cpuSeconds(target.pid) : null;
+  if (before === null || after === null || result.error || !result.transactions) return result;
+  return { ...result, cpuUsPerTxn: ((after - before) * 1e6) / result.transactions };
+}
 
 const log = (message) => console.error(`[bench] ${message}`);
 
@@ -19,9 +40,12 @@ export function summarise(runs) {
   const failed = runs.find((r) => r.error);
   if (failed) return { error: failed.error };
   const median = medianRun(runs);
+  const cpu = runs.map((r) => r.cpuUsPerTxn).filter((x) => x !== undefined);
   return {
     ...median,
     rounds: runs.map((r) => r.tps),
+    cpuUsPerTxn:
+      cpu.length === runs.length ? [...cpu].sort((a, b) => a - b)[Math.floor((cpu.length - 1) / 2)] : null,
     failed: runs.reduce((n, r) => n + (r.failed ?? 0), 0),
   };
 }
@@ -61,7 +85,7 @@ export async function measure(knobs, targets, workloads) {
       for (let i = 0; i < live.length; i++) {
         const target = live[(i + round) % live.length];
         checkNotStopping();
-        const result = await runPgbench(target, workload, knobs, knobs.seconds);
+        const result = await measuredRun(target, workload, knobs);
         runs.get(target.id).push(result);
         const outcome = result.error ? `FAILED ${result.error}` : `${result.tps.toFixed(0)} tps`;
         log(`${workload.id} / ${target.label} round ${round + 1}/${knobs.rounds}: ${outcome}`);

@@ -95,5 +95,5 @@ export async function startPgbouncer({ dir, backendPort, password, poolSize, max
     const tail = `${stderr}\n${log}`.trim().split('\n').slice(-5).join(' | ');
     throw new Error(`pgbouncer did not start: ${e instanceof Error ? e.message : String(e)}: ${tail}`);
   }
-  return { port, stop };
+  return { port, pid: child.pid, stop };
 }

@@ -11,7 +11,22 @@ function cell(result) {
   return { tps: result.tps, text: fmt(result.tps, 0) };
 }
 
-/** Rows of one workload: each target's median tps and latency, tps relative to direct and to pgbouncer, every round. */
+/**
+ * A target against its Node floor (`target.floor`, measured in the same run): the ratio of the medians, and the
+ * lowest and highest ratio of one round to the same round of the floor (each round runs every target once).
+ */
+export function floorRatios(target, byId) {
+  const r = byId.get(target.id);
+  const f = target.floor ? byId.get(target.floor) : undefined;
+  if (!r?.rounds || !f?.rounds || r.error || f.error || r.rounds.length !== f.rounds.length) return null;
+  const perRound = r.rounds.map((tps, i) => tps / f.rounds[i]);
+  return { median: r.tps / f.tps, min: Math.min(...perRound), max: Math.max(...perRound) };
+}
+
+/**
+ * Rows of one workload: each target's median tps and latency, tps relative to direct, to pgbouncer and to its Node
+ * floor (with the per-round spread), the relay process's CPU per transaction, every round.
+ */
 export function tableRows(workload, targets, results) {
   const byId = results.get(workload.id) ?? new Map();
   const direct = cell(byId.get('direct')).tps;
@@ -20,6 +35,7 @@ export function tableRows(workload, targets, results) {
     const r = byId.get(t.id);
     const c = cell(r);
     const ok = r && !r.error && !r.skipped;
+    const floor = floorRatios(t, byId);
     return [
       t.label,
       c.text,
@@ -27,6 +43,8 @@ export function tableRows(workload, targets, results) {
       ok && r.connectionMs !== null ? fmt(r.connectionMs, 3) : '-',
       ratio(c.tps, direct),
       ratio(c.tps, bouncer),
+      floor ? `${floor.median.toFixed(2)}x (${floor.min.toFixed(2)}–${floor.max.toFixed(2)})` : '-',
+      ok && typeof r.cpuUsPerTxn === 'number' ? fmt(r.cpuUsPerTxn, 1) : '-',
       ok && r.rounds ? r.rounds.map((n) => n.toFixed(0)).join(' / ') : '-',
     ];
   });
@@ -39,6 +57,8 @@ export const HEADER = [
   'avg connect (ms)',
   'vs direct',
   'vs pgbouncer',
+  'vs Node floor (per-round min–max)',
+  'relay CPU µs/txn',
   'tps of each round',
 ];
 

@@ -3,10 +3,12 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findFreePort } from '../dist/store/embedded.js';
 import { cleanup, installSignalHandlers, onCleanup, removeOnExit } from './cleanup.mjs';
 import { readKnobs } from './config.mjs';
 import { renderDocument } from './document.mjs';
-import { GATEHOUSE_USER, IAM_USER, startBenchGateway } from './gatehouse.mjs';
+import { startNativeFloor, startNodeFloor } from './floors.mjs';
+import { GATEHOUSE_USER, IAM_USER, startGatehouseProcess } from './gatehouse.mjs';
 import { describeMachine, loadAverageText } from './machine.mjs';
 import { measure } from './measure.mjs';
 import { WORKLOADS } from './pgbench.mjs';
@@ -33,14 +35,26 @@ async function startEverything(knobs, workDir) {
   log(`pgbench -i -s ${knobs.scale} ${BENCH_DB}`);
   await initialiseBenchDatabase(cluster, password, knobs.scale);
 
-  log('starting Gatehouse in-process');
+  log('starting Gatehouse in its own process');
   const gatewayLog = join(workDir, 'gatehouse.log');
-  const gatehouse = await startBenchGateway({
-    cluster,
-    dataDir: join(workDir, 'gatehouse'),
-    logFile: gatewayLog,
-  });
+  const gatehouseDir = join(workDir, 'gatehouse');
+  const gatehouse = await startGatehouseProcess({ cluster, dataDir: gatehouseDir, logFile: gatewayLog });
   onCleanup('Gatehouse', () => gatehouse.close());
+
+  log('starting the floor relays (Node, Node + TLS, C)');
+  const nodeFloor = await startNodeFloor({ port: await findFreePort(), backendPort: cluster.port });
+  // The TLS floor serves Gatehouse's own certificate, so both TLS rows do the same handshake work.
+  const nodeTlsFloor = await startNodeFloor({
+    port: await findFreePort(),
+    backendPort: cluster.port,
+    tls: { certFile: join(gatehouseDir, 'server.pem'), keyFile: join(gatehouseDir, 'server-key.pem') },
+  });
+  const nativeFloor = await startNativeFloor({
+    port: await findFreePort(),
+    backendPort: cluster.port,
+    workDir,
+  });
+  if (nativeFloor.skipped) console.log(nativeFloor.skipped);
 
   const bouncerVersion = await pgbouncerVersion();
   let bouncer = null;
@@ -65,15 +79,59 @@ async function startEverything(knobs, workDir) {
   const targets = [
     { id: 'direct', label: 'PostgreSQL direct', ...superuser, port: cluster.port },
     bouncer
-      ? { id: 'pgbouncer', label: 'pgbouncer', ...superuser, port: bouncer.port }
+      ? { id: 'pgbouncer', label: 'pgbouncer', ...superuser, port: bouncer.port, pid: bouncer.pid }
       : { id: 'pgbouncer', label: 'pgbouncer', skipped: 'pgbouncer not installed: column skipped' },
-    { id: 'gatehouse', label: 'Gatehouse', ...viaGatehouse, sslmode: 'disable' },
-    { id: 'gatehouse-tls', label: 'Gatehouse + TLS', ...viaGatehouse, sslmode: 'require' },
+    // The floors: the cheapest relays, each its own process, persistent connections only.
+    {
+      id: 'node-floor',
+      label: 'Node relay (floor)',
+      ...superuser,
+      port: nodeFloor.port,
+      pid: nodeFloor.pid,
+      only: ['select'],
+    },
+    nativeFloor.skipped
+      ? { id: 'native-floor', label: 'C relay (floor)', skipped: nativeFloor.skipped, only: ['select'] }
+      : {
+          id: 'native-floor',
+          label: 'C relay (floor)',
+          ...superuser,
+          port: nativeFloor.port,
+          pid: nativeFloor.pid,
+          floor: 'node-floor',
+          only: ['select'],
+        },
+    {
+      id: 'node-tls-floor',
+      label: 'Node relay + TLS (floor)',
+      ...superuser,
+      sslmode: 'require',
+      port: nodeTlsFloor.port,
+      pid: nodeTlsFloor.pid,
+      only: ['select'],
+    },
+    {
+      id: 'gatehouse',
+      label: 'Gatehouse',
+      ...viaGatehouse,
+      sslmode: 'disable',
+      pid: gatehouse.pid,
+      floor: 'node-floor',
+    },
+    {
+      id: 'gatehouse-tls',
+      label: 'Gatehouse + TLS',
+      ...viaGatehouse,
+      sslmode: 'require',
+      pid: gatehouse.pid,
+      floor: 'node-tls-floor',
+    },
     {
       id: 'gatehouse-iam',
       label: 'Gatehouse + TLS, IAM token',
       ...common,
       port: gatehouse.iamPort,
+      pid: gatehouse.pid,
       user: IAM_USER,
       // A fresh token before every pgbench run; pgbench then sends it on each of its connections.
       password: gatehouse.mintIamToken,
@@ -99,8 +157,10 @@ function setupLines(knobs, targets) {
     port('pgbouncer')
       ? `pgbouncer: pool_mode=transaction, default_pool_size=${knobs.poolSize}, max_client_conn=200, auth_type=scram-sha-256, no TLS, logging in to PostgreSQL as \`${SUPERUSER}\` (port ${port('pgbouncer')}).`
       : 'pgbouncer: not installed, column skipped.',
-    `Gatehouse: built dist/, started in the bench's own Node process; instance \`bench\` relays to the cluster without TLS; user \`${GATEHOUSE_USER}\` (SCRAM-SHA-256 password, SELECT on the pgbench tables) (port ${port('gatehouse')}). "Gatehouse + TLS" is the same listener with \`sslmode=require\`.`,
+    `Gatehouse: built dist/, started as its own Node process (bench/gatehouse-process.mjs, as \`gatehouse serve\` runs: nothing of the bench shares its event loop or heap); instance \`bench\` relays to the cluster without TLS; user \`${GATEHOUSE_USER}\` (SCRAM-SHA-256 password, SELECT on the pgbench tables) (port ${port('gatehouse')}). "Gatehouse + TLS" is the same listener with \`sslmode=require\`.`,
     `Gatehouse + TLS, IAM token (\`-C\` only: on persistent connections it is the Gatehouse + TLS row): instance \`bench-iam\` on its own listener (port ${port('gatehouse-iam')}), the same backend database, IAM database authentication enabled; user \`${IAM_USER}\` created with \`--auth iam\` (rds_iam member, no password, SELECT on the pgbench tables); \`sslmode=require\` (tokens are refused without TLS). Before every pgbench run the bench mints a new token (\`generateAuthToken\`, the bootstrap admin access key, whose policy allows rds-db:connect) and passes it as PGPASSWORD; pgbench sends that token on every new connection, and the gateway verifies it in full each time (parse, SigV4 signature, key lookup in the store, rds-db:connect policy decision) before logging in to PostgreSQL with the user's backend secret.`,
+    `Floors (persistent connections only), each its own process logging in to PostgreSQL as the superuser: **Node relay** (bench/floor/node-relay.mjs: \`net.createServer\` + \`pipe()\` both ways, noDelay, nothing else) (port ${port('node-floor')}); **Node relay + TLS**, the same relay terminating TLS after answering the SSLRequest, with Gatehouse's own certificate (port ${port('node-tls-floor')}); **C relay** (bench/floor/c-relay.c, one thread, \`poll()\`, read/write, TCP_NODELAY, built here with the system gcc${port('native-floor') ? ` (port ${port('native-floor')})` : ': skipped, gcc not found'}). Each Gatehouse row is shown against the Node floor of its kind (plain, TLS) measured in the same run; the C row against the Node floor.`,
+    `**relay CPU µs/txn**: the relay process's user + system CPU time during a round (from /proc) divided by the transactions pgbench completed, median of the rounds: what one transaction costs the process that relays it, whatever else the machine was doing.`,
     `Each workload: a ${knobs.warmupSeconds} s warm-up per target, then ${knobs.rounds} round(s) of ${knobs.seconds} s per target (\`-c ${knobs.clients} -j ${knobs.jobs}\`), the target order rotating each round. Tables show the median round (its tps and latency) and every round's tps.`,
   ];
 }
