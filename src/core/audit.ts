@@ -1,4 +1,5 @@
-// The audit hook: one structured event per connection attempt and per revoked session (the audit issue makes it durable).
+// The audit hook: one structured event per connection attempt, per revoked session and per ended session (the audit
+// issue makes it durable).
 import type { ErrorCode } from './errors.js';
 import { capLogFields } from './log-fields.js';
 import type { Logger } from './logger.js';
@@ -35,7 +36,28 @@ export interface SessionRevokedEvent {
   readonly reason: string;
 }
 
-export type AuditEvent = ConnectAttemptEvent | SessionRevokedEvent;
+/** Why a relayed session ended. */
+export type DisconnectReason = 'client-quit' | 'backend-gone' | 'revoked' | 'shutdown';
+
+/** A session that was admitted (its `db.connect` succeeded) has ended: how long it lasted and what it moved. */
+export interface SessionEndedEvent {
+  readonly type: 'db.disconnect';
+  readonly at: string;
+  /** The request id of the session's `db.connect` event. */
+  readonly requestId: string;
+  readonly instance: string;
+  readonly dbUser: string;
+  readonly database: string;
+  readonly method: string;
+  readonly principalArn?: string;
+  readonly source: string;
+  readonly reason: DisconnectReason;
+  readonly durationMs: number;
+  readonly bytesFromClient: number;
+  readonly bytesToClient: number;
+}
+
+export type AuditEvent = ConnectAttemptEvent | SessionRevokedEvent | SessionEndedEvent;
 
 export interface AuditSink {
   emit(event: AuditEvent): void;

@@ -3,6 +3,7 @@
 // The engine supplies the wire (WireSession); the deadline, admission, audit events, revocation and the
 // relay are the core's.
 import type { Socket } from 'node:net';
+import type { DisconnectReason } from '../../core/audit.js';
 import { type ErrorCode, GatehouseError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
 import { sourceKey } from './admission.js';
@@ -152,6 +153,7 @@ export async function runSession<B extends BackendLogin>(
     audit('success');
     let forgetRelay = () => {};
     let forgetLive = () => {};
+    let revoked = false;
     const session = relay(
       ends.client,
       ends.backend,
@@ -161,6 +163,29 @@ export async function runSession<B extends BackendLogin>(
         forgetLive();
         releaseSlot();
         userLog.info(stats, 'session ended');
+        const reason: DisconnectReason =
+          stats.closedBy === 'client'
+            ? 'client-quit'
+            : stats.closedBy === 'backend'
+              ? 'backend-gone'
+              : revoked
+                ? 'revoked'
+                : 'shutdown';
+        deps.audit.emit({
+          type: 'db.disconnect',
+          at: deps.clock.now().toISOString(),
+          requestId,
+          instance: instance.identifier,
+          dbUser: user,
+          database,
+          method: facts.method,
+          ...(facts.principalArn !== undefined ? { principalArn: facts.principalArn } : {}),
+          source,
+          reason,
+          durationMs: stats.durationMs,
+          bytesFromClient: stats.bytesFromClient,
+          bytesToClient: stats.bytesToClient,
+        });
       },
       ends.boundaries,
     );
@@ -181,6 +206,7 @@ export async function runSession<B extends BackendLogin>(
         source,
         secureTransport: wire.encrypted,
         terminate(error) {
+          revoked = true;
           const stamped = error.withRequestId(requestId);
           userLog.warn({ code: stamped.code, detail: stamped.detail }, stamped.message);
           session.terminate(wire.terminateMessage(stamped));

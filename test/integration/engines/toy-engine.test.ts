@@ -140,7 +140,7 @@ describe('a toy third engine registered with one line', () => {
     client.send('hello there');
     expect(await client.line()).toBe('ECHO hello there');
     client.socket.end();
-    expect(events.slice(before)).toEqual([
+    expect(events.slice(before).filter((e) => e.type === 'db.connect')).toEqual([
       expect.objectContaining({
         type: 'db.connect',
         instance: 'toy1',
@@ -153,6 +153,26 @@ describe('a toy third engine registered with one line', () => {
         outcome: 'success',
       }),
     ]);
+    // The core, not the engine, records how the session ended, under the same request id.
+    const connected = events.slice(before).find((e) => e.type === 'db.connect');
+    const ended = await waitFor(() => events.slice(before).find((e) => e.type === 'db.disconnect'), {
+      timeoutMs: 5000,
+      what: 'the db.disconnect event of the session',
+    });
+    expect(ended).toEqual(
+      expect.objectContaining({
+        requestId: connected?.requestId,
+        instance: 'toy1',
+        dbUser: 'robot',
+        database: 'echo',
+        method: 'iam',
+        principalArn: expect.stringMatching(/:user\/tess$/),
+        reason: 'client-quit',
+      }),
+    );
+    if (ended.type !== 'db.disconnect') throw new Error('unreachable');
+    expect(ended.bytesToClient).toBeGreaterThan('ECHO hello there\n'.length);
+    expect(ended.bytesFromClient).toBeGreaterThan('hello there\n'.length);
   });
 
   it('refuses a token outside TLS in its own framing, with the code and a request id, and audits it', async () => {
@@ -229,5 +249,13 @@ describe('a toy third engine registered with one line', () => {
     expect(events.filter((e) => e.type === 'db.session.revoked')).toEqual([
       expect.objectContaining({ instance: 'toy1', dbUser: 'robot', code: 'GH_IAM_SESSION_REVOKED' }),
     ]);
+    const revoked = events.find((e) => e.type === 'db.session.revoked');
+    await waitFor(
+      () => events.find((e) => e.type === 'db.disconnect' && e.requestId === revoked?.requestId),
+      { timeoutMs: 5000, what: 'the db.disconnect event of the revoked session' },
+    );
+    expect(events.find((e) => e.type === 'db.disconnect' && e.requestId === revoked?.requestId)).toEqual(
+      expect.objectContaining({ reason: 'revoked', dbUser: 'robot' }),
+    );
   });
 });
