@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { backendTargetOf } from './control-plane/backend-target.js';
 import type { Logger } from './core/logger.js';
+import type { ListenerState } from './core/metrics.js';
 import type { SecretBox } from './core/secret-box.js';
 import type { DbEngine } from './core/types.js';
 import type { Engine, EngineListener } from './engines/common/engine.js';
@@ -18,6 +19,10 @@ export interface ListenerFailure {
 export interface ListenerSet {
   reconcile(): Promise<ListenerFailure[]>;
   get(identifier: string): EngineListener | undefined;
+  /** Every running listener's live counts (for the metrics gauges). */
+  states(): ListenerState[];
+  /** Instances whose listener failed to start at the last reconcile (for /readyz). */
+  readonly failures: readonly ListenerFailure[];
   close(): Promise<void>;
 }
 
@@ -50,6 +55,7 @@ export function createListenerSet(
 ): ListenerSet {
   const running = new Map<string, { listener: EngineListener; host: string; port: number }>();
   let chain: Promise<ListenerFailure[]> = Promise.resolve([]);
+  let lastFailures: readonly ListenerFailure[] = [];
 
   async function reconcileNow(): Promise<ListenerFailure[]> {
     const rows = await listInstances(store.pool);
@@ -103,10 +109,23 @@ export function createListenerSet(
   return {
     // Serialised: NOTIFY bursts and API calls must not start two listeners for one instance.
     reconcile() {
-      chain = chain.then(reconcileNow, reconcileNow);
+      chain = chain.then(reconcileNow, reconcileNow).then((failures) => {
+        lastFailures = failures;
+        return failures;
+      });
       return chain;
     },
     get: (identifier) => running.get(identifier)?.listener,
+    states: () =>
+      [...running].map(([instance, { listener }]) => ({
+        instance,
+        sessions: listener.activeSessions,
+        pending: listener.admission.pending,
+        refusing: listener.admission.refusing,
+      })),
+    get failures() {
+      return lastFailures;
+    },
     async close() {
       await chain.catch(() => []);
       await Promise.all([...running.values()].map((e) => e.listener.close()));

@@ -19,6 +19,7 @@ import { parseHostPort } from './core/host-port.js';
 import { newAccountId } from './core/ids.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { loadMasterKey } from './core/master-key.js';
+import { createGatewayMetrics, type ListenerState } from './core/metrics.js';
 import { createRefusalLog } from './core/refusal-log.js';
 import { createSecretBox, type SecretBox } from './core/secret-box.js';
 import type { ControlPlane } from './core/types.js';
@@ -34,7 +35,7 @@ import { ensureBootstrapAdmin } from './iam/bootstrap-admin.js';
 import { createCredentialLookup } from './iam/credential-lookup.js';
 import { listenForChanges, notifyChange } from './store/changes.js';
 import { listInstances } from './store/instances-repo.js';
-import { ensureMeta, getMeta, verifyMasterKey } from './store/meta-repo.js';
+import { ensureMeta, getMeta, pingStore, verifyMasterKey } from './store/meta-repo.js';
 import { migrate } from './store/migrate.js';
 import { openStore, type Store } from './store/pool.js';
 import { ensureCertificates, loadTlsMaterial, type TlsMaterial } from './tls/ca.js';
@@ -82,6 +83,26 @@ async function loadKey(store: Store, options: GatewayOptions, logger: Logger): P
   return loadMasterKey({ keyFile, create: options.createMasterKey === true || fresh, logger });
 }
 
+/**
+ * /readyz: the store answers (its own 5 s query deadline applies) and every registered instance's listener is up.
+ * Migrations are applied before the API starts, so a serving node has them.
+ */
+async function readiness(
+  store: Store,
+  listeners: ListenerSet,
+): Promise<{ ready: boolean; checks: Record<string, string> }> {
+  const storeCheck = await pingStore(store.pool).then(
+    () => 'ok',
+    (e: unknown) => (isGatehouseError(e) ? e.message : 'unreachable'),
+  );
+  const failed = listeners.failures.map((f) => f.instance);
+  const listenerCheck = failed.length === 0 ? 'ok' : `not listening: ${failed.join(', ')}`;
+  return {
+    ready: storeCheck === 'ok' && listenerCheck === 'ok',
+    checks: { store: storeCheck, migrations: 'ok', listeners: listenerCheck },
+  };
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, dataDir } = options;
   const engineRegistry = createEngineRegistry([...BUILTIN_ENGINES, ...(options.engines ?? [])]);
@@ -127,11 +148,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         : logger.warn({ err: e }, 'could not record access key use'),
     );
     const iam = createIamWiring({ store, box, clock, account, notify: () => notifyChange(store, 'iam') });
+    // The listeners are created below; the gauges read them at scrape time.
+    let listenerStates: () => readonly ListenerState[] = () => [];
+    const metrics = createGatewayMetrics({ listeners: () => listenerStates() });
     // Capped before the fan-out, so every sink records the same (bounded) event.
     const audit = cappedAuditSink(
-      options.audit
-        ? combineAuditSinks(createLogAuditSink(logger), options.audit)
-        : createLogAuditSink(logger),
+      combineAuditSinks(createLogAuditSink(logger), metrics.sink, ...(options.audit ? [options.audit] : [])),
     );
     // Refusal lines are rate-limited per source and code; summaries of ended windows are written every 10 s,
     // the rest at shutdown (after the listeners, which are closed first).
@@ -207,6 +229,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       options.listenerFlag ?? (() => undefined),
     );
     listeners = listenerSet;
+    listenerStates = () => listenerSet.states();
     cleanups.push(() => listenerSet.close());
 
     const controlPlane = createControlPlane(ctx);
@@ -244,6 +267,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
       authorize: iam.authorizeJson,
       query: { iam: iam.iam, sts: iam.sts, simulate: iam.simulate, authorize: iam.authorizeQuery },
+      health: {
+        metrics: () => metrics.render(),
+        ready: () => readiness(store, listenerSet),
+      },
     });
     cleanups.push(() => api.close());
     writeGatewayInfo(dataDir, {

@@ -38,6 +38,14 @@ export interface ApiServerOptions {
   authorize?: Authorize;
   /** Serve the AWS Query protocol (IAM 2010-05-08, STS 2011-06-15) on `POST /` and `GET /`. */
   query?: QueryApiOptions;
+  /** `GET /metrics` (Prometheus text) and `GET /readyz`, unauthenticated like `/healthz`. */
+  health?: HealthEndpoints;
+}
+
+export interface HealthEndpoints {
+  metrics(): Promise<{ contentType: string; body: string }>;
+  /** Whether this node can serve: each check's result (`ok` or why not). */
+  ready(): Promise<{ ready: boolean; checks: Record<string, string> }>;
 }
 
 export interface RunningApiServer {
@@ -122,6 +130,17 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const health = o.health;
+  if (health) {
+    app.get('/metrics', async (_request, reply) => {
+      const { contentType, body } = await health.metrics();
+      return reply.type(contentType).send(body);
+    });
+    app.get('/readyz', async (_request, reply) => {
+      const { ready, checks } = await health.ready();
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    });
+  }
 
   if (o.query) {
     registerQueryApi(app, {

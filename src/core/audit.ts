@@ -21,6 +21,8 @@ export interface ConnectAttemptEvent {
   /** `abandoned`: the client closed before finishing (psql does, to prompt for a password). */
   readonly outcome: 'success' | 'failure' | 'abandoned';
   readonly code?: ErrorCode;
+  /** From accepting the connection to this outcome (monotonic clock), when known. */
+  readonly elapsedMs?: number;
 }
 
 export interface SessionRevokedEvent {

@@ -29,3 +29,8 @@ export async function verifyMasterKey(store: { pool: Queryable }, box: SecretBox
   const stored = await ensureMeta<unknown>(store.pool, MASTER_KEY_CHECK_KEY, masterKeyCheck(box));
   assertMasterKeyCheck(stored, box);
 }
+
+/** Whether the store answers a trivial query now (readiness); rejects with the store's own error otherwise. */
+export async function pingStore(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}

@@ -43,6 +43,7 @@ export async function runSession<B extends BackendLogin>(
   deps: EngineDeps,
   hooks: SessionHooks,
 ): Promise<void> {
+  const accepted = performance.now();
   const requestId = newRequestId();
   const source = `${socket.remoteAddress}:${socket.remotePort}`;
   const sourceIp = socket.remoteAddress ?? '';
@@ -65,6 +66,7 @@ export async function runSession<B extends BackendLogin>(
       tls: wire.encrypted,
       outcome,
       ...(code !== undefined ? { code } : {}),
+      elapsedMs: Math.round((performance.now() - accepted) * 1000) / 1000,
     });
   };
   socket.setNoDelay(true);

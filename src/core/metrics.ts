@@ -1,0 +1,114 @@
+// Prometheus metrics of one node (prom-client), fed by the audit events every engine's session pipeline emits and
+// by the listeners' live counts read at scrape time. Labels are bounded: instance identifiers (operator-chosen),
+// methods, outcomes, reasons and error codes; never user names, addresses or principals.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuditEvent, AuditSink } from './audit.js';
+
+/** What a listener holds now, for the gauges. */
+export interface ListenerState {
+  readonly instance: string;
+  readonly sessions: number;
+  readonly pending: number;
+  readonly refusing: number;
+}
+
+export interface GatewayMetrics {
+  /** Turns audit events into counters and histograms (never blocks, never throws). */
+  readonly sink: AuditSink;
+  /** The exposition text and its content type, for GET /metrics. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Authentication latency buckets, seconds: SCRAM on a LAN is milliseconds; a token check with a cold store more. */
+const AUTH_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createGatewayMetrics(o: { listeners(): readonly ListenerState[] }): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
+  const attempts = new Counter({
+    name: 'gatehouse_connection_attempts_total',
+    help: 'Database connection attempts by instance, auth method, outcome (success, failure, abandoned) and error code.',
+    labelNames: ['instance', 'method', 'outcome', 'code'] as const,
+    registers: [registry],
+  });
+  const auth = new Histogram({
+    name: 'gatehouse_connection_setup_seconds',
+    help: 'Time from accepting a connection to its outcome (admitted, refused or abandoned), by auth method and outcome.',
+    labelNames: ['method', 'outcome'] as const,
+    buckets: AUTH_BUCKETS,
+    registers: [registry],
+  });
+  const ended = new Counter({
+    name: 'gatehouse_sessions_ended_total',
+    help: 'Relayed sessions that ended, by instance and reason (client-quit, backend-gone, revoked, shutdown).',
+    labelNames: ['instance', 'reason'] as const,
+    registers: [registry],
+  });
+  const bytes = new Counter({
+    name: 'gatehouse_session_bytes_total',
+    help: 'Bytes relayed by ended sessions, by instance and direction (from_client, to_client).',
+    labelNames: ['instance', 'direction'] as const,
+    registers: [registry],
+  });
+  const revoked = new Counter({
+    name: 'gatehouse_sessions_revoked_total',
+    help: 'Open sessions ended because the access that allowed them was revoked, by instance.',
+    labelNames: ['instance'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'gatehouse_sessions',
+    help: 'Sessions relaying now, by instance.',
+    labelNames: ['instance'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of o.listeners()) this.set({ instance: l.instance }, l.sessions);
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_connections_before_auth',
+    help: 'Connections not yet authenticated, by instance and state (pending; refusing: refused, still negotiating TLS to be told why).',
+    labelNames: ['instance', 'state'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of o.listeners()) {
+        this.set({ instance: l.instance, state: 'pending' }, l.pending);
+        this.set({ instance: l.instance, state: 'refusing' }, l.refusing);
+      }
+    },
+  });
+
+  const record = (e: AuditEvent) => {
+    switch (e.type) {
+      case 'db.connect':
+        attempts.inc({ instance: e.instance, method: e.method, outcome: e.outcome, code: e.code ?? '' });
+        if (e.elapsedMs !== undefined)
+          auth.observe({ method: e.method, outcome: e.outcome }, e.elapsedMs / 1000);
+        break;
+      case 'db.disconnect':
+        ended.inc({ instance: e.instance, reason: e.reason });
+        bytes.inc({ instance: e.instance, direction: 'from_client' }, e.bytesFromClient);
+        bytes.inc({ instance: e.instance, direction: 'to_client' }, e.bytesToClient);
+        break;
+      case 'db.session.revoked':
+        revoked.inc({ instance: e.instance });
+        break;
+    }
+  };
+  return {
+    sink: {
+      emit(event) {
+        try {
+          record(event);
+        } catch {
+          // A metric must never cost an audit event or a session.
+        }
+      },
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
