@@ -36,7 +36,7 @@ import { createCredentialLookup } from './iam/credential-lookup.js';
 import { listenForChanges, notifyChange } from './store/changes.js';
 import { listInstances } from './store/instances-repo.js';
 import { ensureMeta, getMeta, pingStore, verifyMasterKey } from './store/meta-repo.js';
-import { migrate } from './store/migrate.js';
+import { migrate, schemaState } from './store/migrate.js';
 import { openStore, type Store } from './store/pool.js';
 import { ensureCertificates, loadTlsMaterial, type TlsMaterial } from './tls/ca.js';
 import { certificateHashForChannelBinding } from './tls/channel-binding.js';
@@ -84,8 +84,8 @@ async function loadKey(store: Store, options: GatewayOptions, logger: Logger): P
 }
 
 /**
- * /readyz: the store answers (its own 5 s query deadline applies) and every registered instance's listener is up.
- * Migrations are applied before the API starts, so a serving node has them.
+ * /readyz: the store answers (its own 5 s query deadline applies), holds every migration this node knows (a newer
+ * schema, during a rolling upgrade, is fine), and every registered instance's listener is up.
  */
 async function readiness(
   store: Store,
@@ -95,11 +95,18 @@ async function readiness(
     () => 'ok',
     (e: unknown) => (isGatehouseError(e) ? e.message : 'unreachable'),
   );
+  const schema = storeCheck === 'ok' ? await schemaState(store.pool).catch(() => null) : null;
+  const migrationsCheck =
+    schema === null
+      ? 'unknown: the store did not answer'
+      : schema.state === 'behind'
+        ? `store schema ${schema.applied} is older than this node's ${schema.known}: restart the node to migrate`
+        : 'ok';
   const failed = listeners.failures.map((f) => f.instance);
   const listenerCheck = failed.length === 0 ? 'ok' : `not listening: ${failed.join(', ')}`;
   return {
-    ready: storeCheck === 'ok' && listenerCheck === 'ok',
-    checks: { store: storeCheck, migrations: 'ok', listeners: listenerCheck },
+    ready: storeCheck === 'ok' && migrationsCheck === 'ok' && listenerCheck === 'ok',
+    checks: { store: storeCheck, migrations: migrationsCheck, listeners: listenerCheck },
   };
 }
 

@@ -127,3 +127,20 @@ async function applyPending(
   }
   return { applied };
 }
+
+/**
+ * The schema as the store holds it against what this code knows: `behind` when a migration this node knows is
+ * not applied (the store was restored from an older backup after start), `ahead` when a newer node migrated it
+ * (a rolling upgrade: this node keeps serving, the migrations keep what it reads).
+ */
+export async function schemaState(
+  db: Pick<pg.Pool, 'query'>,
+  ordered: readonly Migration[] = MIGRATIONS,
+): Promise<{ applied: number; known: number; state: 'current' | 'behind' | 'ahead' }> {
+  const res = await db.query<{ version: number | null }>(
+    'SELECT max(version) AS version FROM gh_schema_migrations',
+  );
+  const applied = res.rows[0]?.version ?? 0;
+  const known = Math.max(0, ...ordered.map((m) => m.version));
+  return { applied, known, state: applied === known ? 'current' : applied < known ? 'behind' : 'ahead' };
+}

@@ -2,6 +2,7 @@
 // listener: connection attempts by outcome and code, setup latency, sessions now and ended, bytes, revocations.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+import { type AddressInfo, createServer } from 'node:net';
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +119,49 @@ describe('/metrics, /readyz and /healthz', () => {
       value(after, 'gatehouse_session_bytes_total', { instance: 'metered', direction: 'to_client' }) -
         value(before, 'gatehouse_session_bytes_total', { instance: 'metered', direction: 'to_client' }),
     ).toBeGreaterThan(3000);
+  });
+
+  it('/readyz says 503 and names the check when a known migration is missing from the store', async () => {
+    const pool = t.gateway.store.pool;
+    const { rows } = await pool.query<{ version: number; name: string }>(
+      'DELETE FROM gh_schema_migrations WHERE version = (SELECT max(version) FROM gh_schema_migrations) RETURNING version, name',
+    );
+    try {
+      const res = await get('/readyz');
+      expect(res.status).toBe(503);
+      expect(JSON.parse(res.body).checks.migrations).toMatch(
+        /^store schema \d+ is older than this node's \d+/,
+      );
+    } finally {
+      await pool.query('INSERT INTO gh_schema_migrations (version, name) VALUES ($1, $2)', [
+        rows[0]?.version,
+        rows[0]?.name,
+      ]);
+    }
+    expect((await get('/readyz')).status).toBe(200);
+  });
+
+  it('/readyz says 503 and names the instance whose listener could not start', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as AddressInfo).port;
+    const pool = t.gateway.store.pool;
+    try {
+      await pool.query(
+        `INSERT INTO gh_instances (identifier, engine, dbi_resource_id, backend_url, listen_host, listen_port)
+         SELECT 'blocked', engine, 'db-BLOCKED', backend_url, listen_host, $1 FROM gh_instances WHERE identifier = 'metered'`,
+        [taken],
+      );
+      expect((await t.gateway.reconcile()).map((f) => f.instance)).toEqual(['blocked']);
+      const res = await get('/readyz');
+      expect(res.status).toBe(503);
+      expect(JSON.parse(res.body).checks.listeners).toBe('not listening: blocked');
+    } finally {
+      await pool.query("DELETE FROM gh_instances WHERE identifier = 'blocked'");
+      blocker.close();
+    }
+    expect(await t.gateway.reconcile()).toEqual([]);
+    expect((await get('/readyz')).status).toBe(200);
   });
 
   it('no label carries a user name, an address or a password', async () => {
