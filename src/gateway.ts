@@ -14,6 +14,7 @@ import type { Account } from './core/account.js';
 import { type AuditSink, cappedAuditSink, combineAuditSinks, createLogAuditSink } from './core/audit.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { DATA_DIR_FILES, writeGatewayInfo } from './core/data-dir.js';
+import { createDetectors } from './core/detectors.js';
 import { isGatehouseError } from './core/errors.js';
 import { parseHostPort } from './core/host-port.js';
 import { newAccountId } from './core/ids.js';
@@ -159,8 +160,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let listenerStates: () => readonly ListenerState[] = () => [];
     const metrics = createGatewayMetrics({ listeners: () => listenerStates() });
     // Capped before the fan-out, so every sink records the same (bounded) event.
-    const audit = cappedAuditSink(
-      combineAuditSinks(createLogAuditSink(logger), metrics.sink, ...(options.audit ? [options.audit] : [])),
+    // Detectors read the same events and raise their alerts into the same trail (they ignore alerts).
+    const detectors = createDetectors({ clock, raise: (alert) => audit.emit(alert) });
+    const audit: AuditSink = cappedAuditSink(
+      combineAuditSinks(
+        createLogAuditSink(logger),
+        metrics.sink,
+        detectors,
+        ...(options.audit ? [options.audit] : []),
+      ),
     );
     // Refusal lines are rate-limited per source and code; summaries of ended windows are written every 10 s,
     // the rest at shutdown (after the listeners, which are closed first).

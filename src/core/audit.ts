@@ -59,7 +59,24 @@ export interface SessionEndedEvent {
   readonly bytesToClient: number;
 }
 
-export type AuditEvent = ConnectAttemptEvent | SessionRevokedEvent | SessionEndedEvent;
+/** What a detector saw in the stream of events (src/core/detectors.ts). */
+export interface AlertEvent {
+  readonly type: 'alert';
+  readonly at: string;
+  /** `failure-burst`: many refused attempts from one source or for one principal; `inactive-key-use`: a token
+   * signed with a deactivated access key; `session-revoked`: an open session ended by a revocation. */
+  readonly detector: 'failure-burst' | 'inactive-key-use' | 'session-revoked';
+  /** What it is about: `source <ip>`, `principal <arn>`, `access key <id>`. */
+  readonly subject: string;
+  readonly instance?: string;
+  /** The request id of the event that raised it (the last one, for a burst). */
+  readonly requestId: string;
+  /** For a burst: refused attempts in the window. */
+  readonly count?: number;
+  readonly windowSeconds?: number;
+}
+
+export type AuditEvent = ConnectAttemptEvent | SessionRevokedEvent | SessionEndedEvent | AlertEvent;
 
 export interface AuditSink {
   emit(event: AuditEvent): void;

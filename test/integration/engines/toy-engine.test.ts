@@ -257,5 +257,13 @@ describe('a toy third engine registered with one line', () => {
     expect(events.find((e) => e.type === 'db.disconnect' && e.requestId === revoked?.requestId)).toEqual(
       expect.objectContaining({ reason: 'revoked', dbUser: 'robot' }),
     );
+    // The detectors read the same trail and raise their alert into it.
+    expect(events.filter((e) => e.type === 'alert')).toContainEqual(
+      expect.objectContaining({
+        detector: 'session-revoked',
+        subject: expect.stringMatching(/^principal arn:aws:iam::\d{12}:user\/tess$/),
+        requestId: revoked?.requestId,
+      }),
+    );
   });
 });
