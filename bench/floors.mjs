@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onCleanup } from './cleanup.mjs';
-import { runCommand } from './process.mjs';
+import { runCommand, stopChild } from './process.mjs';
 
 const HERE = fileURLToPath(new URL('./floor/', import.meta.url));
 const GCC = '/usr/bin/gcc';
@@ -27,14 +27,7 @@ function startReady(name, command, args) {
     child.once('exit', (code) =>
       reject(new Error(`${name} exited (${code}) before it was ready: ${stderr.trim()}`)),
     );
-    onCleanup(name, async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM'); // lets a profiled Node relay write its profile
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    });
+    onCleanup(name, () => stopChild(child, 3000));
   });
 }
 

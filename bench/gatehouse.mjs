@@ -1,5 +1,6 @@
 // Gatehouse in-process from the built dist/ (as test/support/gateway.ts does from src/): a password instance and user,
 // and an IAM-authentication instance with an IAM database user whose tokens the bootstrap admin key signs.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { validateConfig } from '../dist/config/load.js';
@@ -8,6 +9,7 @@ import { startGateway } from '../dist/gateway.js';
 import { generateAuthToken } from '../dist/index.js';
 import { findFreePort } from '../dist/store/embedded.js';
 import { BENCH_DB, withClient } from './postgres.mjs';
+import { stopChild } from './process.mjs';
 
 export const GATEHOUSE_USER = 'bench';
 export const IAM_USER = 'bench_iam';
@@ -91,7 +93,6 @@ export async function startBenchGateway({ cluster, dataDir, logFile }) {
  * bench shares its event loop or heap. Resolves once it serves; `pid` lets the bench read its CPU time.
  */
 export async function startGatehouseProcess({ cluster, dataDir, logFile }) {
-  const { spawn } = await import('node:child_process');
   const script = new URL('./gatehouse-process.mjs', import.meta.url).pathname;
   const settings = { adminUrl: cluster.adminUrl('postgres'), port: cluster.port, dataDir, logFile };
   const child = spawn(process.execPath, [script, JSON.stringify(settings)], {
@@ -115,13 +116,6 @@ export async function startGatehouseProcess({ cluster, dataDir, logFile }) {
   const { port, password, iamPort, region, credentials } = info;
   const mintIamToken = () =>
     generateAuthToken({ hostname: '127.0.0.1', port: iamPort, username: IAM_USER, region, credentials });
-  const close = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const close = () => stopChild(child, 10_000);
   return { port, password, iamPort, region, mintIamToken, pid: child.pid, close };
 }

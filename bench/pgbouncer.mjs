@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { findFreePort } from '../dist/store/embedded.js';
 import { onExit } from './cleanup.mjs';
 import { BENCH_DB, SUPERUSER } from './postgres.mjs';
-import { runCommand, waitForPort } from './process.mjs';
+import { runCommand, stopChild, waitForPort } from './process.mjs';
 
 export const PGBOUNCER_BIN = '/usr/sbin/pgbouncer';
 const OS_USER = 'postgres';
@@ -77,16 +77,9 @@ export async function startPgbouncer({ dir, backendPort, password, poolSize, max
   child.stderr.setEncoding('utf8').on('data', (d) => {
     stderr += d;
   });
-  const exited = new Promise((r) => child.once('exit', r));
   onExit(() => child.exitCode === null && child.kill('SIGKILL'));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    // SIGTERM is pgbouncer's immediate shutdown; SIGKILL if it lingers.
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  };
+  // SIGTERM is pgbouncer's immediate shutdown; SIGKILL if it lingers.
+  const stop = () => stopChild(child, STOP_GRACE_MS);
   try {
     await waitForPort(port, { alive: () => child.exitCode === null });
   } catch (e) {

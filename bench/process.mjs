@@ -70,3 +70,13 @@ export async function waitForPort(port, { timeoutMs = 10_000, alive = () => true
   }
   throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
+
+/** Stops a child: SIGTERM (a profiled Node process writes its profile), SIGKILL if it is still there after `graceMs`. */
+export async function stopChild(child, graceMs) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

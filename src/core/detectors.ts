@@ -2,6 +2,7 @@
 // into the same trail. Stateless across restarts by design (a burst is about minutes); the clock is injected.
 import type { AlertEvent, AuditEvent, AuditSink } from './audit.js';
 import type { Clock } from './clock.js';
+import { parseHostPort } from './host-port.js';
 
 export interface DetectorSettings {
   /** Refused attempts from one source address, or for one principal, within the window that raise an alert. */
@@ -22,12 +23,6 @@ interface Burst {
   times: number[];
   /** Whether this burst has already raised its alert (re-armed once the window empties). */
   alerted: boolean;
-}
-
-/** The source address of `ip:port` (IPv6 `[a::b]:port` or `a::b:port` as the socket printed it). */
-function addressOf(source: string): string {
-  const i = source.lastIndexOf(':');
-  return (i > 0 ? source.slice(0, i) : source).replace(/^\[(.*)\]$/, '$1');
 }
 
 export function createDetectors(o: {
@@ -68,7 +63,7 @@ export function createDetectors(o: {
   return {
     emit(event) {
       if (event.type === 'db.connect' && event.outcome === 'failure') {
-        refusal(`source ${addressOf(event.source)}`, event);
+        refusal(`source ${parseHostPort(event.source).host}`, event);
         if (event.principalArn !== undefined) refusal(`principal ${event.principalArn}`, event);
         if (event.code === 'GH_IAM_TOKEN_KEY_INACTIVE' && event.accessKeyId !== undefined) {
           alert({

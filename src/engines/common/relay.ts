@@ -43,11 +43,20 @@ export function relay(
 ): Relay {
   const started = Date.now();
   let closedBy: RelayStats['closedBy'] | null = null;
+  /** Record who ended the session and report it, once. */
+  const ended = (by: RelayStats['closedBy']) => {
+    closedBy = by;
+    onEnd({
+      bytesFromClient: client.bytesRead,
+      bytesToClient: client.bytesWritten,
+      durationMs: Date.now() - started,
+      closedBy: by,
+    });
+  };
   // When one side closes, the other is ended rather than destroyed so bytes already relayed (say a
   // backend's FATAL before it exits) still reach it; a peer that does not close soon is destroyed.
   const teardown = (by: RelayStats['closedBy'], hard: boolean) => {
     if (closedBy) return;
-    closedBy = by;
     const survivor = by === 'client' ? backend : client;
     (by === 'client' ? client : backend).destroy();
     if (hard || by === 'gateway') {
@@ -57,12 +66,7 @@ export function relay(
       survivor.end();
       setTimeout(() => survivor.destroy(), LINGER_MS).unref();
     }
-    onEnd({
-      bytesFromClient: client.bytesRead,
-      bytesToClient: client.bytesWritten,
-      durationMs: Date.now() - started,
-      closedBy,
-    });
+    ended(by);
   };
   client.setNoDelay(true);
   backend.setNoDelay(true);
@@ -74,14 +78,14 @@ export function relay(
   backend.on('error', () => teardown('backend', true));
   client.on('close', () => teardown('client', false));
   backend.on('close', () => teardown('backend', false));
-  const frames = boundaries;
-  const track = frames ? (chunk: Buffer) => frames.feed(chunk) : null;
+  const track = boundaries ? (chunk: Buffer) => boundaries.feed(chunk) : null;
   if (track) backend.on('data', track);
   client.resume();
   backend.resume();
 
   const terminate = (lastMessage: Buffer) => {
     if (closedBy) return;
+    const frames = boundaries;
     if (!frames || !track) {
       teardown('gateway', true);
       return;
@@ -94,16 +98,10 @@ export function relay(
       clearTimeout(timer);
       backend.off('data', toBoundary);
       if (!client.destroyed) client.write(lastMessage);
-      closedBy = 'gateway';
       backend.destroy();
       client.end();
       setTimeout(() => client.destroy(), LINGER_MS).unref();
-      onEnd({
-        bytesFromClient: client.bytesRead,
-        bytesToClient: client.bytesWritten,
-        durationMs: Date.now() - started,
-        closedBy: 'gateway',
-      });
+      ended('gateway');
     };
     // Forward the rest of the message the client is in the middle of, then the FATAL.
     const toBoundary = (chunk: Buffer) => {

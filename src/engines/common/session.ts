@@ -50,19 +50,23 @@ export async function runSession<B extends BackendLogin>(
   const log = deps.logger.child({ requestId, instance: instance.identifier, remote: source });
   const facts: AttemptFacts = { method: 'none' };
   let hello: ClientHello | null = null;
+  /** What the attempt's db.connect and the session's db.disconnect events both say: when, who, where from. */
+  const who = (client: ClientHello) => ({
+    at: deps.clock.now().toISOString(),
+    requestId,
+    instance: instance.identifier,
+    dbUser: client.user,
+    database: client.database,
+    method: facts.method,
+    ...(facts.principalArn !== undefined ? { principalArn: facts.principalArn } : {}),
+    source,
+  });
   const audit = (outcome: 'success' | 'failure' | 'abandoned', code?: ErrorCode) => {
     if (!hello) return; // nothing to attribute: no start-up was read
     deps.audit.emit({
       type: 'db.connect',
-      at: deps.clock.now().toISOString(),
-      requestId,
-      instance: instance.identifier,
-      dbUser: hello.user,
-      database: hello.database,
-      method: facts.method,
-      ...(facts.principalArn !== undefined ? { principalArn: facts.principalArn } : {}),
+      ...who(hello),
       ...(facts.accessKeyId !== undefined ? { accessKeyId: facts.accessKeyId } : {}),
-      source,
       tls: wire.encrypted,
       outcome,
       ...(code !== undefined ? { code } : {}),
@@ -93,8 +97,9 @@ export async function runSession<B extends BackendLogin>(
       await opened.serve(log);
       return;
     }
-    hello = opened.hello;
-    const { user, database } = hello;
+    const client = opened.hello;
+    hello = client;
+    const { user, database } = client;
     const userLog = log.child({ user, database });
     if (hooks.refusal) throw hooks.refusal; // refused at accept; the client can read it now (inside TLS)
     const sessionLimit = () =>
@@ -175,14 +180,7 @@ export async function runSession<B extends BackendLogin>(
                 : 'shutdown';
         deps.audit.emit({
           type: 'db.disconnect',
-          at: deps.clock.now().toISOString(),
-          requestId,
-          instance: instance.identifier,
-          dbUser: user,
-          database,
-          method: facts.method,
-          ...(facts.principalArn !== undefined ? { principalArn: facts.principalArn } : {}),
-          source,
+          ...who(client),
           reason,
           durationMs: stats.durationMs,
           bytesFromClient: stats.bytesFromClient,

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendSecretAad } from '../../../src/control-plane/db-users.js';
 import { CONNECT_ANYWHERE } from '../../support/gateway.js';
+import { tryLogin } from '../../support/pg-login.js';
 import { type IamDbGateway, startIamDbGateway } from './support/iam-db-harness.js';
 
 describe('no secret is written to logs, audit events or the store', () => {
@@ -49,23 +50,8 @@ describe('no secret is written to logs, audit events or the store', () => {
     secrets.set('secret access key', key.secretAccessKey);
 
     const login = async (user: string, pass: string) => {
-      const c = new pg.Client({
-        host: 'localhost',
-        port,
-        user,
-        password: pass,
-        database: 'app',
-        ssl: { ca: h.ca, servername: 'localhost' },
-      });
-      try {
-        await c.connect();
-        await c.query('SELECT 1');
-        return 'ok';
-      } catch (e) {
-        return (e as Error).message;
-      } finally {
-        await c.end().catch(() => {});
-      }
+      const r = await tryLogin({ port, user, password: pass, database: 'app', ca: h.ca });
+      return r.message === undefined ? 'ok' : r.message;
     };
     expect(await login('alice', password)).toBe('ok');
     const wrong = `wrong-${randomBytes(12).toString('hex')}`;

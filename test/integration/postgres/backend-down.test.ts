@@ -1,9 +1,9 @@
 // A stopped backend: logins fail fast with 08006 naming the instance, and the gateway keeps serving other instances.
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type TestPostgres } from '../../support/embedded-pg.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { tryLogin } from '../../support/pg-login.js';
 import { conninfo, runPsql } from '../../support/psql.js';
 import { requireBinary } from '../../support/require-binary.js';
 
@@ -40,27 +40,8 @@ describe('backend down behind the gateway', () => {
     await t?.stop();
   });
 
-  async function pgLogin(port: number, user: string, password: string, database: string) {
-    const client = new pg.Client({
-      host: 'localhost',
-      port,
-      user,
-      password,
-      database,
-      ssl: { ca, servername: 'localhost' },
-    });
-    const started = Date.now();
-    try {
-      await client.connect();
-      const { rows } = await client.query<{ u: string }>('select current_user AS u');
-      return { user: rows[0]?.u, elapsedMs: Date.now() - started };
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      return { code: err.code, message: err.message, elapsedMs: Date.now() - started };
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
+  const pgLogin = (port: number, user: string, password: string, database: string) =>
+    tryLogin({ port, user, password, database, ca });
 
   it('once the backend stops, logins fail quickly with 08006 naming the instance (node-postgres and psql)', async () => {
     // Control: the same login works while the backend is up, so the failure below is the backend's absence.

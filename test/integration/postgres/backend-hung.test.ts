@@ -2,7 +2,6 @@
 // at the backend connect deadline, told apart from a refused TCP connection and from a backend that said no.
 import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendEndpoint } from '../../../src/core/backend-tls.js';
 import { GatehouseError } from '../../../src/core/errors.js';
@@ -11,6 +10,7 @@ import { connectUpstream } from '../../../src/engines/postgres/upstream.js';
 import { createErrorResponse } from '../../../src/protocol/postgres/index.js';
 import { findFreePort } from '../../../src/store/embedded.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { tryLogin } from '../../support/pg-login.js';
 import { conninfo, runPsql } from '../../support/psql.js';
 import { requireBinary } from '../../support/require-binary.js';
 
@@ -104,27 +104,7 @@ describe('a hung backend behind the gateway', () => {
     await t?.stop();
   });
 
-  async function login() {
-    const client = new pg.Client({
-      host: 'localhost',
-      port,
-      user: 'hank',
-      password,
-      database: 'app',
-      ssl: { ca, servername: 'localhost' },
-    });
-    const started = Date.now();
-    try {
-      await client.connect();
-      const { rows } = await client.query<{ u: string }>('select current_user AS u');
-      return { user: rows[0]?.u, elapsedMs: Date.now() - started };
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      return { code: err.code, message: err.message, elapsedMs: Date.now() - started };
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
+  const login = () => tryLogin({ port, user: 'hank', password, database: 'app', ca });
 
   it('a login gets 08001 "did not answer within N ms" at the backend deadline, not "refused" (node-postgres and psql)', async () => {
     // Control: through the same relay the login works, so what follows is the backend's silence.

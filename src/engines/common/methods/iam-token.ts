@@ -4,6 +4,7 @@ import { looksLikeToken } from '../../../auth/iam-token/parse.js';
 import type { TokenVerifier } from '../../../auth/iam-token/verify.js';
 import { GatehouseError } from '../../../core/errors.js';
 import type { AuthMethod } from '../auth-method.js';
+import { cleartextLimit } from './refusals.js';
 
 export interface IamTokenMethodOptions {
   readonly verifier: TokenVerifier;
@@ -20,11 +21,9 @@ export function createIamTokenMethod(options: IamTokenMethodOptions): AuthMethod
       if (!instance.iamAuth)
         throw new GatehouseError('GH_IAM_AUTH_DISABLED', { instance: instance.identifier });
       if (!request.encrypted) throw new GatehouseError('GH_IAM_TLS_REQUIRED', { user });
-      const limit = request.limits.maxIamTokenBytes;
       return {
         shape: 'cleartext',
-        maxSecretBytes: limit,
-        tooLarge: (size) => new GatehouseError('GH_IAM_TOKEN_TOO_LARGE', { size, limit }),
+        ...cleartextLimit(request),
         async verify(token) {
           if (!looksLikeToken(token)) throw new GatehouseError('GH_IAM_ONLY_USER', { user, why: login.why });
           const verified = await options.verifier

@@ -6,6 +6,7 @@ import { parseScramVerifier, type ScramSecret } from '../../../auth/scram/verifi
 import { GatehouseError } from '../../../core/errors.js';
 import type { AuthMethod, AuthRequest, SaslTurn } from '../auth-method.js';
 import type { Login, PasswordLogin } from '../login.js';
+import { wrongSecret } from './refusals.js';
 
 export interface ScramMethodOptions {
   /** Per-deployment secret for deterministic mock salts of unknown users. */
@@ -22,18 +23,13 @@ function scramSecrets(login: PasswordLogin | null): ScramSecret[] {
   return secrets;
 }
 
-/**
- * A failed step becomes the refusal. On an IAM-enabled instance a failed password may have been a token sent
- * for a non-IAM user: say so (unknown users get the same answer, so this reveals nothing about who exists).
- */
+/** A failed step becomes the refusal; a wrong password is refused as every method refuses a wrong secret. */
 function refusal(step: Extract<AuthStep, { kind: 'failure' }>, request: AuthRequest): GatehouseError {
   const { user } = request;
   const options = { detail: step.detail };
   switch (step.code) {
     case 'GH_AUTH_FAILED':
-      return request.instance.iamAuth
-        ? new GatehouseError('GH_IAM_USER_NOT_ENABLED', { user }, options)
-        : new GatehouseError('GH_AUTH_FAILED', { user }, options);
+      return wrongSecret(request, step.detail);
     case 'GH_AUTH_METHOD_MISMATCH':
       return new GatehouseError(step.code, { user, reason: step.detail }, options);
     case 'GH_PROTOCOL_VIOLATION':
