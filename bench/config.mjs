@@ -29,6 +29,11 @@ export function readKnobs(env = process.env) {
     scale: positiveInt(env, 'BENCH_SCALE', 10),
     poolSize: positiveInt(env, 'BENCH_POOL_SIZE', 16),
     output: env['BENCH_OUTPUT'] ? resolve(env['BENCH_OUTPUT']) : resolve(REPO_ROOT, 'docs/benchmarks.md'),
+    // The audit trail's figures (bench/audit.mjs): events ingested, seconds of fail-closed commits, and the size of
+    // the trail LookupEvents is timed over (the acceptance figure is for 10 million).
+    auditEvents: positiveInt(env, 'BENCH_AUDIT_EVENTS', 100_000),
+    auditCommitSeconds: positiveInt(env, 'BENCH_AUDIT_COMMIT_SECONDS', 10),
+    auditLookupEvents: positiveInt(env, 'BENCH_AUDIT_LOOKUP_EVENTS', 10_000_000),
     // A git revision whose policy evaluator is measured beside this one's (policy-baseline.mjs); none when unset.
     policyBaseline: env['BENCH_POLICY_BASELINE'] || null,
   };

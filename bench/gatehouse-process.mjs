@@ -4,7 +4,7 @@
 // runs until killed.
 import { startBenchGateway } from './gatehouse.mjs';
 
-const { adminUrl, port, dataDir, logFile } = JSON.parse(process.argv[2] ?? '{}');
+const { adminUrl, port, dataDir, logFile, storeDatabase, durableAudit } = JSON.parse(process.argv[2] ?? '{}');
 const cluster = {
   port,
   adminUrl: (database) => {
@@ -13,7 +13,7 @@ const cluster = {
     return url.toString();
   },
 };
-const gateway = await startBenchGateway({ cluster, dataDir, logFile });
+const gateway = await startBenchGateway({ cluster, dataDir, logFile, storeDatabase, durableAudit });
 const { port: gatewayPort, password, iamPort, region, credentials } = gateway;
 console.log(JSON.stringify({ ready: true, port: gatewayPort, password, iamPort, region, credentials }));
 const stop = () => gateway.close().finally(() => process.exit(0));

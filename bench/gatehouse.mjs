@@ -22,11 +22,17 @@ const IAM_INSTANCE = 'bench-iam';
  * IAM database authentication on (its own listener, so the password rows measure exactly what they did before),
  * IAM user `bench_iam`. Both users get SELECT on the pgbench tables so `pgbench -S` works.
  */
-export async function startBenchGateway({ cluster, dataDir, logFile }) {
-  await withClient(cluster.adminUrl('postgres'), (c) => c.query('CREATE DATABASE gatehouse'));
+export async function startBenchGateway({
+  cluster,
+  dataDir,
+  logFile,
+  storeDatabase = 'gatehouse',
+  durableAudit = true,
+}) {
+  await withClient(cluster.adminUrl('postgres'), (c) => c.query(`CREATE DATABASE ${storeDatabase}`));
   const log = createWriteStream(logFile, { flags: 'a' });
   const config = validateConfig(
-    { store: { url: cluster.adminUrl('gatehouse') }, api: { listen: '127.0.0.1:0' }, logLevel: 'warn' },
+    { store: { url: cluster.adminUrl(storeDatabase) }, api: { listen: '127.0.0.1:0' }, logLevel: 'warn' },
     {},
   );
   const gateway = await startGateway({
@@ -34,6 +40,7 @@ export async function startBenchGateway({ cluster, dataDir, logFile }) {
     dataDir,
     logger: createLogger({ level: 'warn', destination: log }),
     createMasterKey: true,
+    durableAudit,
   });
   const close = async () => {
     await gateway.close();
@@ -92,9 +99,16 @@ export async function startBenchGateway({ cluster, dataDir, logFile }) {
  * Gatehouse in its own Node process (bench/gatehouse-process.mjs), as `gatehouse serve` runs: nothing of the
  * bench shares its event loop or heap. Resolves once it serves; `pid` lets the bench read its CPU time.
  */
-export async function startGatehouseProcess({ cluster, dataDir, logFile }) {
+export async function startGatehouseProcess({ cluster, dataDir, logFile, storeDatabase, durableAudit }) {
   const script = new URL('./gatehouse-process.mjs', import.meta.url).pathname;
-  const settings = { adminUrl: cluster.adminUrl('postgres'), port: cluster.port, dataDir, logFile };
+  const settings = {
+    adminUrl: cluster.adminUrl('postgres'),
+    port: cluster.port,
+    dataDir,
+    logFile,
+    storeDatabase,
+    durableAudit,
+  };
   const child = spawn(process.execPath, [script, JSON.stringify(settings)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

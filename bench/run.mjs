@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../dist/store/embedded.js';
+import { runAuditBench } from './audit.mjs';
 import { cleanup, installSignalHandlers, onCleanup, removeOnExit } from './cleanup.mjs';
 import { readKnobs } from './config.mjs';
 import { renderDocument } from './document.mjs';
@@ -40,6 +41,17 @@ async function startEverything(knobs, workDir) {
   const gatehouseDir = join(workDir, 'gatehouse');
   const gatehouse = await startGatehouseProcess({ cluster, dataDir: gatehouseDir, logFile: gatewayLog });
   onCleanup('Gatehouse', () => gatehouse.close());
+  // The same gateway without its durable audit trail (its own store database), for the login rate with audit
+  // on vs off; it serves the new-connection-per-transaction workload only.
+  log('starting Gatehouse without the audit trail in its own process');
+  const noAudit = await startGatehouseProcess({
+    cluster,
+    dataDir: join(workDir, 'gatehouse-noaudit'),
+    logFile: gatewayLog,
+    storeDatabase: 'gatehouse_noaudit',
+    durableAudit: false,
+  });
+  onCleanup('Gatehouse (no audit)', () => noAudit.close());
 
   log('starting the floor relays (Node, Node + TLS, C)');
   const nodeFloor = await startNodeFloor({ port: await findFreePort(), backendPort: cluster.port });
@@ -127,6 +139,17 @@ async function startEverything(knobs, workDir) {
       floor: 'node-tls-floor',
     },
     {
+      id: 'gatehouse-noaudit',
+      label: 'Gatehouse, audit trail off',
+      ...common,
+      port: noAudit.port,
+      user: GATEHOUSE_USER,
+      password: noAudit.password,
+      sslmode: 'disable',
+      pid: noAudit.pid,
+      only: ['select-connect'],
+    },
+    {
       id: 'gatehouse-iam',
       label: 'Gatehouse + TLS, IAM token',
       ...common,
@@ -208,6 +231,18 @@ async function main() {
   removeOnExit(workDir);
   onCleanup('temp dir', () => rm(workDir, { recursive: true, force: true }));
 
+  // The audit trail on a PostgreSQL of its own (fsync on), before the relay targets start.
+  const audit = await runAuditBench({
+    workDir,
+    ingestEvents: knobs.auditEvents,
+    commitSeconds: knobs.auditCommitSeconds,
+    lookupEvents: knobs.auditLookupEvents,
+    log,
+  });
+  console.log(
+    `audit trail: ${audit.queuedRate.toFixed(0)} events/s queued, ${audit.commitRate.toFixed(0)} events/s fail-closed (median commit ${audit.commitMedianMs.toFixed(1)} ms), lookup by user over ${audit.lookupSize.toLocaleString('en')} events: ${audit.lookups.username.medianMs.toFixed(1)} ms median`,
+  );
+
   const { targets, facts } = await startEverything(knobs, workDir);
   try {
     const { results, commands } = await measure(knobs, targets, WORKLOADS);
@@ -225,6 +260,7 @@ async function main() {
       policy,
       policyBaseline,
       tokens,
+      audit,
     });
     await writeFile(knobs.output, doc);
     for (const w of WORKLOADS) console.log(`\n${w.title}\n\n${textTable(tableRows(w, targets, results))}`);

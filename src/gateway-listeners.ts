@@ -43,6 +43,7 @@ function toInstanceSettings(box: SecretBox, row: InstanceRow, engine: Engine): I
     iamAuth: row.iamAuth,
     endpoints: [endpointOf(row.listenHost, row.listenPort), ...row.endpointAliases],
     terminateRevokedIamSessions: row.iamTerminateSessions,
+    auditFailOpen: row.auditFailOpen,
   };
 }
 

@@ -41,6 +41,7 @@ import { migrate, schemaState } from './store/migrate.js';
 import { openStore, type Store } from './store/pool.js';
 import { ensureCertificates, loadTlsMaterial, type TlsMaterial } from './tls/ca.js';
 import { certificateHashForChannelBinding } from './tls/channel-binding.js';
+import { alertWebhookSink, createTrailDetectors, type NodeAudit, startNodeAudit } from './wiring/audit.js';
 import { createIamWiring, type IamWiring } from './wiring/iam.js';
 import { createRevocation } from './wiring/iam-revocation.js';
 
@@ -56,6 +57,8 @@ export interface GatewayOptions {
   readonly listenerFlag?: (identifier: string) => string | undefined;
   /** Extra audit sink (tests record events); events always go to the log too. */
   readonly audit?: AuditSink;
+  /** Write the durable audit trail (default true; false only to measure its cost). */
+  readonly durableAudit?: boolean;
   /** Engines besides the built-in ones (src/engines/registry.ts), e.g. a test's own protocol. */
   readonly engines?: readonly EngineDefinition[];
 }
@@ -71,6 +74,8 @@ export interface Gateway {
   readonly iam: IamWiring;
   /** Open IAM-authenticated sessions on this node. */
   readonly iamSessions: LiveIamSessions;
+  /** The durable audit trail (null when durableAudit is false). */
+  readonly audit: NodeAudit | null;
   /** The admin key created on this start (first start only); null otherwise. */
   readonly bootstrapKey: { accessKeyId: string; secretAccessKey: string } | null;
   reconcile(): Promise<ListenerFailure[]>;
@@ -158,15 +163,49 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const iam = createIamWiring({ store, box, clock, account, notify: () => notifyChange(store, 'iam') });
     // The listeners are created below; the gauges read them at scrape time.
     let listenerStates: () => readonly ListenerState[] = () => [];
-    const metrics = createGatewayMetrics({ listeners: () => listenerStates() });
+    let nodeAudit: NodeAudit | null = null;
+    const metrics = createGatewayMetrics({
+      listeners: () => listenerStates(),
+      audit: () => ({ backlog: nodeAudit?.trail.backlog() ?? 0, dropped: nodeAudit?.trail.dropped() ?? 0 }),
+    });
+    // The durable trail: closed after the listeners and the API (cleanups run in reverse), so their last events
+    // (sessions ended by the shutdown) are written.
+    if (options.durableAudit !== false) {
+      const started = startNodeAudit({
+        store,
+        clock,
+        logger,
+        config: config.audit,
+        dataDir,
+        onBatch: (n, ms) => metrics.auditBatch(n, ms),
+      });
+      nodeAudit = started;
+      cleanups.push(() => started.close());
+    }
     // Capped before the fan-out, so every sink records the same (bounded) event.
     // Detectors read the same events and raise their alerts into the same trail (they ignore alerts).
     const detectors = createDetectors({ clock, raise: (alert) => audit.emit(alert) });
+    // The ones that read history need the trail: without it (durableAudit false) they are off.
+    const trailDetectors = nodeAudit
+      ? [
+          createTrailDetectors({
+            store,
+            clock,
+            logger,
+            config: config.alerts,
+            raise: (alert) => audit.emit(alert),
+          }),
+        ]
+      : [];
+    const alertWebhook = config.alerts.webhook ? [alertWebhookSink(config.alerts.webhook, logger)] : [];
     const audit: AuditSink = cappedAuditSink(
       combineAuditSinks(
+        ...(nodeAudit ? [nodeAudit.trail] : []),
         createLogAuditSink(logger),
         metrics.sink,
         detectors,
+        ...trailDetectors,
+        ...alertWebhook,
         ...(options.audit ? [options.audit] : []),
       ),
     );
@@ -282,6 +321,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
       authorize: iam.authorizeJson,
       query: { iam: iam.iam, sts: iam.sts, simulate: iam.simulate, authorize: iam.authorizeQuery },
+      audit,
       health: {
         metrics: () => metrics.render(),
         ready: () => readiness(store, listenerSet),
@@ -306,6 +346,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       listeners: listenerSet,
       iam,
       iamSessions,
+      audit: nodeAudit,
       bootstrapKey,
       reconcile: () => listenerSet.reconcile(),
       close: () => {

@@ -1,7 +1,15 @@
 // The management API's actions: body schema (zod) and the ControlPlane call each one makes.
 import { z } from 'zod';
+import {
+  decodeLookupToken,
+  encodeLookupToken,
+  LOOKUP_ATTRIBUTE_KEYS,
+  LOOKUP_ATTRIBUTES,
+  parseLookupTime,
+} from '../control-plane/audit.js';
 import { GatehouseError } from '../core/errors.js';
 import {
+  type AuditLookupFilter,
   type ControlPlane,
   DB_ENGINES,
   DB_USER_AUTH,
@@ -118,6 +126,73 @@ function withPassword(r: PasswordResult): Record<string, unknown> {
     : { DBUser: r.user, Password: r.generatedPassword };
 }
 
+// LookupEvents (CloudTrail's names). StartTime/EndTime: ISO 8601 or epoch seconds. LookupAttributes: unlike
+// CloudTrail (one attribute), several may be given, each key once, and an event must match all of them.
+const lookupTime = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const d = parseLookupTime(v);
+  if (d === null) {
+    ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 time or epoch seconds' });
+    return z.NEVER;
+  }
+  return d;
+});
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const lookupAttributes = z
+  .array(
+    z.strictObject({
+      AttributeKey: z.enum(LOOKUP_ATTRIBUTE_KEYS),
+      AttributeValue: z.string().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'),
+    }),
+  )
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((a, i) => {
+      if (seen.has(a.AttributeKey)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'AttributeKey'],
+          message: `${a.AttributeKey} is given twice (attributes are AND-ed: give each key once)`,
+        });
+      }
+      seen.add(a.AttributeKey);
+      if (a.AttributeKey === 'EventId' && !UUID.test(a.AttributeValue)) {
+        ctx.addIssue({ code: 'custom', path: [i, 'AttributeValue'], message: 'an EventId is a UUID' });
+      }
+    });
+  });
+const lookupEventsInput = z
+  .strictObject({
+    StartTime: lookupTime.optional(),
+    EndTime: lookupTime.optional(),
+    LookupAttributes: lookupAttributes.optional(),
+    MaxResults: z.number().int('must be a whole number').min(1).max(1000).default(50),
+    NextToken: z
+      .string()
+      .transform((t, ctx) => {
+        const seq = decodeLookupToken(t);
+        if (seq === null) {
+          ctx.addIssue({ code: 'custom', message: 'is not a NextToken from a previous LookupEvents answer' });
+          return z.NEVER;
+        }
+        return seq;
+      })
+      .optional(),
+    Direction: z.enum(['backward', 'forward']).default('backward'),
+  })
+  .superRefine((i, ctx) => {
+    if (i.StartTime && i.EndTime && i.StartTime > i.EndTime) {
+      ctx.addIssue({ code: 'custom', path: ['StartTime'], message: 'must not be after EndTime' });
+    }
+  });
+
+function lookupFilter(i: z.infer<typeof lookupEventsInput>): AuditLookupFilter {
+  const filter: Record<string, unknown> = {};
+  for (const a of i.LookupAttributes ?? []) filter[LOOKUP_ATTRIBUTES[a.AttributeKey]] = a.AttributeValue;
+  if (i.StartTime) filter['startTime'] = i.StartTime;
+  if (i.EndTime) filter['endTime'] = i.EndTime;
+  return filter as AuditLookupFilter;
+}
+
 const instanceRef = z.strictObject({ DBInstanceIdentifier: identifier });
 const userRef = z.strictObject({ DBInstanceIdentifier: identifier, Username: username });
 
@@ -223,5 +298,20 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
           }),
         ),
     ),
+  ],
+  [
+    'LookupEvents',
+    action(lookupEventsInput, async (cp, i) => {
+      const page = await cp.lookupEvents({
+        filter: lookupFilter(i),
+        direction: i.Direction,
+        limit: i.MaxResults,
+        ...(i.NextToken !== undefined ? { after: i.NextToken } : {}),
+      });
+      return {
+        Events: page.events,
+        ...(page.next !== null ? { NextToken: encodeLookupToken(page.next) } : {}),
+      };
+    }),
   ],
 ]);

@@ -1,6 +1,7 @@
 // The management API: HTTPS (fastify), every /v1/<Action> call SigV4-verified, authorised, then run; with
 // `query`, also AWS's IAM/STS Query protocol on `/` (src/api/query/).
-import Fastify, { type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AuditSink } from '../core/audit.js';
 import type { Clock } from '../core/clock.js';
 import { GatehouseError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
@@ -8,6 +9,7 @@ import type { Logger } from '../core/logger.js';
 import type { AccessKeyLookup, ControlPlane } from '../core/types.js';
 import { API_ACTIONS } from './actions.js';
 import { toApiError } from './error-response.js';
+import { createCallAuditor } from './management-audit.js';
 import { isQueryRequest, registerQueryApi, sendQueryError } from './query/endpoint.js';
 import type { QueryApiOptions } from './query/types.js';
 import { verifySigV4 } from './sigv4-verify.js';
@@ -40,6 +42,8 @@ export interface ApiServerOptions {
   query?: QueryApiOptions;
   /** `GET /metrics` (Prometheus text) and `GET /readyz`, unauthenticated like `/healthz`. */
   health?: HealthEndpoints;
+  /** Where each management call's CloudTrail-shaped event goes (the audit trail). */
+  audit?: AuditSink;
 }
 
 export interface HealthEndpoints {
@@ -52,12 +56,6 @@ export interface RunningApiServer {
   url: string;
   port: number;
   close(): Promise<void>;
-}
-
-/** What the access log needs about a call; never the body (it may hold passwords). */
-interface CallInfo {
-  action?: string;
-  principalArn?: string;
 }
 
 function urlHost(host: string): string {
@@ -81,7 +79,19 @@ function rawPathAndQuery(req: FastifyRequest): { path: string; query: Record<str
 
 export async function startApiServer(o: ApiServerOptions): Promise<RunningApiServer> {
   const authorize: Authorize = o.authorize ?? (() => undefined);
-  const calls = new WeakMap<FastifyRequest, CallInfo>();
+  // Tracks each management call for the access log line and its audit event (never the body in the log: it
+  // may hold passwords; the audit event records it redacted).
+  const auditor = createCallAuditor({
+    clock: o.clock,
+    logger: o.logger,
+    ...(o.audit ? { audit: o.audit } : {}),
+  });
+  const sendJsonError = (err: unknown, req: FastifyRequest, reply: FastifyReply): void => {
+    const { status, body } = toApiError(err, req.id, o.logger);
+    const info = auditor.record(req);
+    if (info) info.error = { code: body.Error.Code, message: body.Error.Message };
+    void reply.code(status).send(body);
+  };
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -97,11 +107,15 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     reply.header('x-amzn-requestid', req.id);
     const path = (req.raw.url ?? '').split('?')[0] ?? '';
     // Registered here, not in the route, so calls refused before routing (body too large) are logged too.
-    if (path.startsWith('/v1/')) calls.set(req, { action: path.slice(4) });
-    else if (o.query && isQueryRequest(req)) calls.set(req, {});
+    if (path.startsWith('/v1/')) auditor.start(req, reply, 'json').action = path.slice(4);
+    else if (o.query && isQueryRequest(req)) auditor.start(req, reply, 'query');
+  });
+  app.addHook('onSend', async (req, reply) => {
+    auditor.decided(req, reply);
   });
   app.addHook('onResponse', async (req, reply) => {
-    const info = calls.get(req);
+    auditor.finished(req, reply);
+    const info = auditor.record(req);
     if (!info) return;
     o.logger.info(
       {
@@ -116,17 +130,17 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   });
   app.setErrorHandler((err, req, reply) => {
     // Errors the framework raises before the Query route runs (body too large) must be XML too.
-    if (o.query && isQueryRequest(req)) return sendQueryError(err, req, reply, o.logger);
-    const { status, body } = toApiError(err, req.id, o.logger);
-    void reply.code(status).send(body);
+    if (o.query && isQueryRequest(req)) {
+      const sent = sendQueryError(err, req, reply, o.logger);
+      const info = auditor.record(req);
+      if (info) info.error = sent;
+      return;
+    }
+    sendJsonError(err, req, reply);
   });
   app.setNotFoundHandler((req, reply) => {
-    const { status, body } = toApiError(
-      new GatehouseError('GH_API_UNKNOWN_ACTION', { action: `${req.method} ${req.url.split('?')[0]}` }),
-      req.id,
-      o.logger,
-    );
-    void reply.code(status).send(body);
+    const action = `${req.method} ${req.url.split('?')[0]}`;
+    sendJsonError(new GatehouseError('GH_API_UNKNOWN_ACTION', { action }), req, reply);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -149,23 +163,19 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       region: o.region,
       clock: o.clock,
       logger: o.logger,
-      track: (req) => {
-        const info = calls.get(req) ?? {};
-        calls.set(req, info);
-        return info;
-      },
+      track: (req) => auditor.record(req) ?? {},
     });
   }
 
   app.post<{ Params: { action: string } }>('/v1/:action', async (req) => {
-    const info: CallInfo = calls.get(req) ?? {};
-    calls.set(req, info);
+    const info = auditor.record(req) ?? {};
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const caller = await verifySigV4(
       { method: req.method, ...rawPathAndQuery(req), headers: req.headers, body },
       { keys: o.keys, service: API_SIGNING_SERVICE, region: o.region, clock: o.clock },
     );
     info.principalArn = caller.principalArn;
+    info.accessKeyId = caller.accessKeyId;
     const handler = API_ACTIONS.get(req.params.action);
     if (!handler) throw new GatehouseError('GH_API_UNKNOWN_ACTION', { action: req.params.action });
     const call = handler.prepare(parseJson(body));
@@ -175,7 +185,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       action: req.params.action,
       params: call.params,
     });
-    return call.run(o.controlPlane);
+    const result = await call.run(o.controlPlane);
+    info.response = result;
+    return result;
   });
 
   try {

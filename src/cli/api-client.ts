@@ -1,6 +1,7 @@
 // Signed client of the management API: SigV4 (service "gatehouse") over HTTPS with the Gatehouse CA.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import { rootCertificates } from 'node:tls';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GatehouseError } from '../core/errors.js';
@@ -8,6 +9,10 @@ import type { ClientConfig } from './client-config.js';
 import { NodeSha256 } from './node-sha256.js';
 
 export const API_SERVICE = 'gatehouse';
+// package.json sits two levels up from both src/cli/ and dist/cli/.
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+/** What the audit trail records as the call's userAgent (CloudTrail's field). */
+const USER_AGENT = `gatehouse-cli/${version} node/${process.versions.node}`;
 const TIMEOUT_MS = 30_000;
 
 /** An error answered by the API (its AWS-style Error body). */
@@ -151,6 +156,7 @@ export function createApiClient(config: ClientConfig): ApiClient {
           host: config.endpoint.host,
           'content-type': 'application/json',
           'content-length': String(Buffer.byteLength(body)),
+          'user-agent': USER_AGENT,
         },
         body,
       });

@@ -23,6 +23,17 @@ export interface CliIo {
 
 export type CliGlobals = GlobalOptions & { output: OutputFormat };
 
+/**
+ * Ends a command with this exit code once it has printed its own answer (e.g. `audit verify` reporting
+ * tampering): nothing more is written to stderr.
+ */
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.name = 'CliExit';
+  }
+}
+
 export function globalsOf(cmd: Command): CliGlobals {
   return cmd.optsWithGlobals<CliGlobals>();
 }

@@ -1,7 +1,8 @@
 // The `gatehouse` command tree (commander) and its runner; main.ts wires it to the real process.
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
-import type { CliIo } from './context.js';
+import { registerAudit } from './audit.js';
+import { CliExit, type CliIo } from './context.js';
 import { registerDb } from './db.js';
 import { loadGateway } from './gateway-loader.js';
 import { registerIam } from './iam.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo): Command {
   registerDb(program, io);
   registerIam(program, io);
   registerSts(program, io);
+  registerAudit(program, io);
   registerUp(program, io);
   registerServe(program, io);
   return program;
@@ -50,6 +52,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (e) {
     // Usage errors, --help and --version: commander has already written its message.
     if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof CliExit) return e.exitCode;
     io.stderr.write(formatCliError(e));
     return 1;
   }

@@ -57,6 +57,43 @@ export const configSchema = z
       .object({ iterations: z.number().int().min(4096).max(100_000).default(4096) })
       .strict()
       .default({ iterations: 4096 }),
+    // The audit trail (docs/audit.md): partitions, retention, signed digests and where copies of them go.
+    audit: z
+      .object({
+        partition: z.enum(['month', 'day']).default('month'),
+        /** Drop partitions whose period ended this many days ago; unset: keep everything. */
+        retentionDays: z.number().int().positive().optional(),
+        digestIntervalSeconds: z.number().int().min(10).max(86_400).default(3600),
+        /** Ed25519 private key (PKCS#8 PEM) that signs digests; default <data-dir>/audit-signing-key.pem. */
+        signingKeyFile: z.string().min(1).optional(),
+        /** Each digest is also appended here (JSON lines); default <data-dir>/audit-digests.jsonl. */
+        digestFile: z.string().min(1).optional(),
+        /** Each digest is also POSTed here (JSON). */
+        digestWebhook: z.string().url().optional(),
+      })
+      .strict()
+      .default({ partition: 'month', digestIntervalSeconds: 3600 }),
+    // Detectors that read the trail's history, and where alerts are also sent (docs/operations.md "Alerts").
+    alerts: z
+      .object({
+        newNetwork: z.boolean().default(true),
+        loginHours: z
+          .object({
+            days: z.array(z.enum(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'])).min(1),
+            from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM, e.g. 07:00'),
+            to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'expected HH:MM, e.g. 19:00'),
+            utcOffset: z
+              .string()
+              .regex(/^[+-]([01]\d|2[0-3]):[0-5]\d$/, 'expected +HH:MM or -HH:MM, e.g. +01:00')
+              .default('+00:00'),
+          })
+          .strict()
+          .optional(),
+        /** Each alert is also POSTed here (JSON). */
+        webhook: z.string().url().optional(),
+      })
+      .strict()
+      .default({ newNetwork: true }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Refusal lines per client address and error code in one window; the rest are counted in a summary line.
     log: z

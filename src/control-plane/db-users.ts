@@ -157,6 +157,17 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
         await admin.ensureIamRole();
         await admin.grantIam(input.username);
       }
+      // Who is really connected, for the database's own RLS policies and triggers (docs/audit.md): best effort,
+      // the login works without it (gatehouse.session_principal() is then NULL for this user's sessions).
+      await admin
+        .installSessionIdentity()
+        .then(() => admin.grantSessionIdentity(input.username))
+        .catch((e: unknown) =>
+          ctx.logger.warn(
+            { instance: instance.identifier, user: input.username, reason: (e as Error).message },
+            'session identity not installed on the backend',
+          ),
+        );
       ctx.logger.info(
         { instance: instance.identifier, user: input.username, auth: input.auth, outcome },
         'backend role provisioned',

@@ -1,5 +1,6 @@
 // The store-backed ControlPlane the management API calls after authorising a request.
 import type { ControlPlane } from '../core/types.js';
+import { lookupEvents } from './audit.js';
 import type { ControlContext } from './context.js';
 import { createDbUser, deleteDbUser, listDbUsers, rotatePassword } from './db-users.js';
 import { createInstance, deleteInstance, describeInstances, modifyInstance } from './instances.js';
@@ -17,5 +18,6 @@ export function createControlPlane(ctx: ControlContext): ControlPlane {
     listDbUsers: (identifier) => listDbUsers(ctx, identifier),
     deleteDbUser: (identifier, username) => deleteDbUser(ctx, identifier, username),
     rotatePassword: (input) => rotatePassword(ctx, input),
+    lookupEvents: (input) => lookupEvents(ctx, input),
   };
 }

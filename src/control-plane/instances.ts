@@ -4,7 +4,7 @@ import { GatehouseError } from '../core/errors.js';
 import { formatHostPort, parseHostPort } from '../core/host-port.js';
 import { newDbiResourceId } from '../core/ids.js';
 import type { CreateInstanceInput, InstanceView, ModifyInstanceInput } from '../core/types.js';
-import type { BackendProvisioner } from '../provisioning/provisioner.js';
+import type { BackendProvisioner, BackendTarget } from '../provisioning/provisioner.js';
 import {
   deleteInstanceRow,
   findInstance,
@@ -100,6 +100,7 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
   // Prove the admin URL works before storing it, so a typo fails now and not at the first login; with IAM
   // database authentication on, also make sure the IAM role (rds_iam) exists before the store says IAM is on.
   await provisioner.checkBackend(input.identifier, target, { iamAuth });
+  await installSessionIdentity(ctx, provisioner, input.identifier, target);
   const row = await insertInstance(ctx.store.pool, {
     identifier: input.identifier,
     engine: input.engine,
@@ -113,6 +114,7 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
     iamAuth,
     endpointAliases,
     iamTerminateSessions: input.terminateRevokedIamSessions ?? true,
+    auditFailOpen: input.auditFailOpen ?? false,
   }).catch((e: { code?: string }) => {
     if (e.code === '23505') throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: input.identifier });
     throw e;
@@ -147,6 +149,7 @@ export async function modifyInstance(ctx: ControlContext, input: ModifyInstanceI
     const target = provisioner.parseBackendUrl(input.backendUrl);
     backendUrl = provisioner.redactBackendUrl(input.backendUrl);
     await provisioner.checkBackend(input.identifier, target, { iamAuth: rdsIam });
+    await installSessionIdentity(ctx, provisioner, input.identifier, target);
     backendPassword =
       target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier);
   } else if (rdsIam) {
@@ -166,6 +169,7 @@ export async function modifyInstance(ctx: ControlContext, input: ModifyInstanceI
     ...(input.terminateRevokedIamSessions !== undefined
       ? { iamTerminateSessions: input.terminateRevokedIamSessions }
       : {}),
+    ...(input.auditFailOpen !== undefined ? { auditFailOpen: input.auditFailOpen } : {}),
   });
   if (!row) throw new GatehouseError('GH_INSTANCE_NOT_FOUND', { instance: input.identifier });
   await ctx.notifyChange('instances');
@@ -178,4 +182,29 @@ export async function deleteInstance(ctx: ControlContext, identifier: string): P
   if (!row) throw new GatehouseError('GH_INSTANCE_NOT_FOUND', { instance: identifier });
   await ctx.notifyChange('instances');
   return toInstanceView(ctx.account, row);
+}
+
+/**
+ * Install the backend's session-identity functions (docs/audit.md "Identity in the database"); best effort: an
+ * admin without CREATE on the database leaves them out, logged, and logins work without them.
+ */
+async function installSessionIdentity(
+  ctx: ControlContext,
+  provisioner: BackendProvisioner,
+  instance: string,
+  target: BackendTarget,
+): Promise<void> {
+  try {
+    const admin = await provisioner.connect(instance, target);
+    try {
+      await admin.installSessionIdentity();
+    } finally {
+      await admin.close().catch(() => {});
+    }
+  } catch (e) {
+    ctx.logger.warn(
+      { instance, reason: (e as Error).message },
+      'session identity not installed on the backend',
+    );
+  }
 }

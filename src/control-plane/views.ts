@@ -22,6 +22,7 @@ export function toInstanceView(account: Account, row: InstanceRow): InstanceView
     IAMDatabaseAuthenticationEnabled: row.iamAuth,
     EndpointAliases: [...row.endpointAliases],
     TerminateRevokedIAMSessions: row.iamTerminateSessions,
+    AuditFailOpen: row.auditFailOpen,
     InstanceCreateTime: row.createdAt.toISOString(),
   };
 }

@@ -13,6 +13,10 @@ export const DATA_DIR_FILES = {
   /** Written by a running gateway so the CLI finds it without flags. */
   gatewayInfo: 'gateway.json',
   masterKey: 'master.key',
+  /** Ed25519 key that signs the audit digests (outside the store, like the master key). */
+  auditSigningKey: 'audit-signing-key.pem',
+  /** A copy of every audit digest, outside the store. */
+  auditDigests: 'audit-digests.jsonl',
   pgData: 'pgdata',
 } as const;
 
@@ -47,7 +51,8 @@ function writePrivateFile(dataDir: string, name: string, text: string): void {
   renameSync(temp, target);
 }
 
-function readOptional(file: string): string | null {
+/** The file's text, or null when it does not exist. */
+export function readOptional(file: string): string | null {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {

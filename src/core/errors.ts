@@ -467,6 +467,13 @@ export const ERRORS = {
     description:
       'The PostgreSQL state store (store.url or the embedded PostgreSQL) is unreachable. At start-up the reason names the cause. While running (connection refused or terminated, the database not accepting connections, no answer to a connect or a query within 5 s), clients are told it is temporary and to retry; the log has one warn line when the outage starts and one info line with its duration when the store answers again.',
   },
+  GH_AUDIT_UNAVAILABLE: {
+    http: 503,
+    awsCode: 'ServiceUnavailable',
+    message: 'cannot record this login in the audit trail: this is temporary, retry in a few seconds',
+    description:
+      'The instance admits a login only once its "allowed" event is committed to the audit trail (fail closed, the default), and that write failed: the state store is unreachable or too slow. The log has the cause. Other logins are refused the same way until the store answers; the refusal itself is queued and written when the store is back. An operator can choose to admit logins anyway (`AuditFailOpen`, decision 48).',
+  },
   GH_STORE_SCHEMA_TOO_NEW: {
     http: 500,
     awsCode: 'InvalidConfiguration',

@@ -15,6 +15,8 @@ export interface ListenerState {
 export interface GatewayMetrics {
   /** Turns audit events into counters and histograms (never blocks, never throws). */
   readonly sink: AuditSink;
+  /** One committed audit batch: its size and how long the write took. */
+  auditBatch(events: number, ms: number): void;
   /** The exposition text and its content type, for GET /metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -22,7 +24,11 @@ export interface GatewayMetrics {
 /** Authentication latency buckets, seconds: SCRAM on a LAN is milliseconds; a token check with a cold store more. */
 const AUTH_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export function createGatewayMetrics(o: { listeners(): readonly ListenerState[] }): GatewayMetrics {
+export function createGatewayMetrics(o: {
+  listeners(): readonly ListenerState[];
+  /** The audit trail's queue: events waiting to be written, and events dropped while the store was away. */
+  audit?: () => { backlog: number; dropped: number };
+}): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
   const attempts = new Counter({
@@ -80,6 +86,34 @@ export function createGatewayMetrics(o: { listeners(): readonly ListenerState[] 
     },
   });
 
+  const auditWrite = new Histogram({
+    name: 'gatehouse_audit_write_seconds',
+    help: 'Time to commit one batch of audit events to the trail (group commit: one transaction per batch).',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [registry],
+  });
+  const auditEvents = new Counter({
+    name: 'gatehouse_audit_events_written_total',
+    help: 'Audit events committed to the trail by this node.',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'gatehouse_audit_backlog',
+    help: 'Audit events queued on this node and not yet committed (grows while the store is unreachable).',
+    registers: [registry],
+    collect() {
+      this.set(o.audit?.().backlog ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_audit_dropped',
+    help: 'Audit events this node dropped because its backlog was full while the store was unreachable.',
+    registers: [registry],
+    collect() {
+      this.set(o.audit?.().dropped ?? 0);
+    },
+  });
+
   const record = (e: AuditEvent) => {
     switch (e.type) {
       case 'db.connect':
@@ -98,6 +132,10 @@ export function createGatewayMetrics(o: { listeners(): readonly ListenerState[] 
     }
   };
   return {
+    auditBatch(events, ms) {
+      auditEvents.inc(events);
+      auditWrite.observe(ms / 1000);
+    },
     sink: {
       emit(event) {
         try {

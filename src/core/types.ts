@@ -24,6 +24,7 @@ export interface InstanceView {
   EndpointAliases: string[];
   /** Whether open IAM sessions end when the access that allowed them is revoked. */
   TerminateRevokedIAMSessions: boolean;
+  AuditFailOpen: boolean;
   InstanceCreateTime: string;
 }
 
@@ -50,6 +51,8 @@ export interface CreateInstanceInput {
   endpointAliases?: string[];
   /** Default true. */
   terminateRevokedIamSessions?: boolean;
+  /** Default false: a login is refused when its "allowed" audit event cannot be committed. */
+  auditFailOpen?: boolean;
 }
 
 export interface ModifyInstanceInput {
@@ -61,6 +64,7 @@ export interface ModifyInstanceInput {
   /** Replaces the aliases; an empty list clears them. */
   endpointAliases?: string[];
   terminateRevokedIamSessions?: boolean;
+  auditFailOpen?: boolean;
 }
 
 export interface CreateDbUserInput {
@@ -85,6 +89,56 @@ export interface PasswordResult {
   generatedPassword?: string;
 }
 
+/**
+ * What LookupEvents filters on: every field given must match (AND). `principal` is the IAM principal's ARN,
+ * `username` the database user (connection events) or the IAM user / role session name (management calls),
+ * `resource` the instance, `outcome` e.g. `success` / `failure` / `abandoned` (the trail's outcome column).
+ */
+export interface AuditLookupFilter {
+  readonly eventName?: string;
+  readonly username?: string;
+  readonly principal?: string;
+  readonly accessKeyId?: string;
+  readonly resource?: string;
+  readonly sourceIp?: string;
+  readonly outcome?: string;
+  readonly requestId?: string;
+  /** A UUID (the trail's event id). */
+  readonly eventId?: string;
+  readonly startTime?: Date;
+  readonly endTime?: Date;
+}
+
+export interface AuditLookupInput {
+  readonly filter: AuditLookupFilter;
+  /** `backward`: newest first (CloudTrail's order); `forward`: oldest first (tail, export). */
+  readonly direction: 'backward' | 'forward';
+  /** Continue after this seq (exclusive), from the previous page's cursor. */
+  readonly after?: bigint;
+  readonly limit: number;
+}
+
+/** One event as LookupEvents answers it (CloudTrail's Event shape, plus the trail's sequence number). */
+export interface AuditEventView {
+  EventId: string;
+  EventName: string;
+  EventTime: string;
+  EventSource: string;
+  Username?: string;
+  AccessKeyId?: string;
+  Resources: { ResourceType: string; ResourceName: string }[];
+  /** The stored event, as a JSON string (as CloudTrail does). */
+  CloudTrailEvent: string;
+  /** The event's position in the hash chain (decimal). */
+  Seq: string;
+}
+
+export interface AuditLookupPage {
+  readonly events: AuditEventView[];
+  /** Where the next page starts (exclusive); null when there is none. */
+  readonly next: bigint | null;
+}
+
 /** Store-backed management operations; the API authorises and then calls these. */
 export interface ControlPlane {
   createInstance(input: CreateInstanceInput): Promise<InstanceView>;
@@ -95,6 +149,8 @@ export interface ControlPlane {
   listDbUsers(instance: string): Promise<DbUserView[]>;
   deleteDbUser(instance: string, username: string): Promise<DbUserView>;
   rotatePassword(input: RotatePasswordInput): Promise<PasswordResult>;
+  /** One page of the audit trail (CloudTrail's LookupEvents): events matching every filter given. */
+  lookupEvents(input: AuditLookupInput): Promise<AuditLookupPage>;
 }
 
 /** An access key as the API's signature check needs it. */

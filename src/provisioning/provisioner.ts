@@ -38,6 +38,13 @@ export interface AdminSession {
   grantIam(username: string): Promise<void>;
   /** Login roles that are members of the IAM role, i.e. IAM users (empty when the IAM role does not exist). */
   listIamLoginRoles(): Promise<Set<string>>;
+  /**
+   * Install (or update) what lets the backend know who is really connected, unforgeably (PostgreSQL: the
+   * `gatehouse` schema's session identity functions); idempotent.
+   */
+  installSessionIdentity(): Promise<void>;
+  /** Let the role's sessions carry a session identity; false when it is not installed. */
+  grantSessionIdentity(username: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -28,6 +28,8 @@ import {
 } from './embedded-process.js';
 
 export const EMBEDDED_HOST = '127.0.0.1';
+/** In the data dir of `gatehouse up`: the embedded store's password (mode 0600). */
+export const EMBEDDED_PASSWORD_FILE = 'pgdata.password';
 export const EMBEDDED_USER = 'postgres';
 
 export interface EmbeddedClusterOptions {
@@ -280,7 +282,7 @@ export async function startEmbeddedStore(
 ): Promise<{ url: string; stop(): Promise<void> }> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const databaseDir = await clusterDirFor(dataDir);
-  const passwordFile = join(dataDir, 'pgdata.password');
+  const passwordFile = join(dataDir, EMBEDDED_PASSWORD_FILE);
   const initialised = (await readOptional(join(databaseDir, 'PG_VERSION'))) !== null;
   let password = (await readOptional(passwordFile))?.trim() || null;
   if (initialised && password === null) {

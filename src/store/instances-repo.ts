@@ -18,13 +18,15 @@ export interface InstanceRow {
   readonly endpointAliases: readonly string[];
   /** TerminateRevokedIAMSessions: end open IAM sessions whose access was revoked. */
   readonly iamTerminateSessions: boolean;
+  /** AuditFailOpen: admit a login whose "allowed" audit event could not be committed (default: refuse it). */
+  readonly auditFailOpen: boolean;
   readonly createdAt: Date;
 }
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
 const COLUMNS =
-  'id, identifier, engine, dbi_resource_id, backend_url, backend_password, listen_host, listen_port, force_ssl, iam_auth, endpoint_aliases, iam_terminate_sessions, created_at';
+  'id, identifier, engine, dbi_resource_id, backend_url, backend_password, listen_host, listen_port, force_ssl, iam_auth, endpoint_aliases, iam_terminate_sessions, audit_fail_open, created_at';
 
 function toRow(r: Record<string, unknown>): InstanceRow {
   return {
@@ -40,6 +42,7 @@ function toRow(r: Record<string, unknown>): InstanceRow {
     iamAuth: r['iam_auth'] as boolean,
     endpointAliases: (r['endpoint_aliases'] as string[] | null) ?? [],
     iamTerminateSessions: r['iam_terminate_sessions'] as boolean,
+    auditFailOpen: r['audit_fail_open'] as boolean,
     createdAt: r['created_at'] as Date,
   };
 }
@@ -72,8 +75,8 @@ export async function insertInstance(
 ): Promise<InstanceRow> {
   const res = await db.query(
     `INSERT INTO gh_instances (identifier, engine, dbi_resource_id, backend_url, backend_password, listen_host, listen_port,
-                               force_ssl, iam_auth, endpoint_aliases, iam_terminate_sessions)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11) RETURNING ${COLUMNS}`,
+                               force_ssl, iam_auth, endpoint_aliases, iam_terminate_sessions, audit_fail_open)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12) RETURNING ${COLUMNS}`,
     [
       row.identifier,
       row.engine,
@@ -86,6 +89,7 @@ export async function insertInstance(
       row.iamAuth,
       [...row.endpointAliases],
       row.iamTerminateSessions,
+      row.auditFailOpen,
     ],
   );
   return toRow(res.rows[0]);
@@ -105,6 +109,7 @@ export async function updateInstance(
       | 'iamAuth'
       | 'endpointAliases'
       | 'iamTerminateSessions'
+      | 'auditFailOpen'
     >
   >,
 ): Promise<InstanceRow | null> {
@@ -118,6 +123,7 @@ export async function updateInstance(
        iam_auth = COALESCE($8, iam_auth),
        endpoint_aliases = COALESCE($9::text[], endpoint_aliases),
        iam_terminate_sessions = COALESCE($10, iam_terminate_sessions),
+       audit_fail_open = COALESCE($11, audit_fail_open),
        updated_at = now()
      WHERE identifier = $1 RETURNING ${COLUMNS}`,
     [
@@ -131,6 +137,7 @@ export async function updateInstance(
       patch.iamAuth ?? null,
       patch.endpointAliases === undefined ? null : [...patch.endpointAliases],
       patch.iamTerminateSessions ?? null,
+      patch.auditFailOpen ?? null,
     ],
   );
   return res.rows[0] ? toRow(res.rows[0]) : null;

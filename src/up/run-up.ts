@@ -22,6 +22,7 @@ import {
 } from './demo.js';
 import { readUpLimits } from './limits.js';
 import { nextSteps } from './next-steps.js';
+import { UP_STATE_FILE, UP_STORE_DATABASE } from './store-location.js';
 
 export interface RunUpOptions {
   readonly dataDir: string;
@@ -43,7 +44,6 @@ export interface RunningUp {
 }
 
 const DEFAULT_STORE_PORT = 54329;
-const STORE_DATABASE = 'gatehouse';
 
 async function assertPortFree(host: string, port: number, flag: string): Promise<void> {
   if (port === 0) return;
@@ -61,7 +61,7 @@ async function assertPortFree(host: string, port: number, flag: string): Promise
 }
 
 async function rememberedStorePort(dataDir: string, requested: number | undefined): Promise<number> {
-  const file = join(dataDir, 'up.json');
+  const file = join(dataDir, UP_STATE_FILE);
   const saved = await readFile(file, 'utf8')
     .then((t) => JSON.parse(t) as { storePort?: number })
     .catch(() => ({}));
@@ -109,11 +109,11 @@ async function startUp(
   const storePort = await rememberedStorePort(dataDir, options.storePort);
   const embedded = await startEmbeddedStore(dataDir, { port: storePort, logger, portFlag: '--store-port' });
   try {
-    await ensureDatabase(embedded.url, STORE_DATABASE);
+    await ensureDatabase(embedded.url, UP_STORE_DATABASE);
     await ensureDatabase(embedded.url, DEMO_DATABASE);
     const limits = await readUpLimits(embedded.url);
     const config = validateConfig({
-      store: { url: urlFor(embedded.url, STORE_DATABASE) },
+      store: { url: urlFor(embedded.url, UP_STORE_DATABASE) },
       api: { listen: `${options.host}:${options.apiPort}` },
       masterKeyFile: join(dataDir, DATA_DIR_FILES.masterKey),
       listener: { maxSessionsPerInstance: limits.sessionsPerInstance },

@@ -35,7 +35,7 @@ export interface IamWiring {
   invalidate(): void;
 }
 
-/** JSON action -> IAM permission; the resource is the instance ARN. */
+/** JSON action -> IAM permission; the resource is the instance ARN (`*` for the actions below). */
 const JSON_PERMISSIONS: Record<string, string> = {
   CreateDBInstance: 'rds:CreateDBInstance',
   DescribeDBInstances: 'rds:DescribeDBInstances',
@@ -45,7 +45,11 @@ const JSON_PERMISSIONS: Record<string, string> = {
   ListDBUsers: 'gatehouse:ListDBUsers',
   DeleteDBUser: 'gatehouse:DeleteDBUser',
   RotateDBUserPassword: 'gatehouse:RotateDBUserPassword',
+  LookupEvents: 'cloudtrail:LookupEvents',
 };
+
+/** Actions with no resource-level permission (as in AWS): authorised on resource `*`. */
+const JSON_ANY_RESOURCE: ReadonlySet<string> = new Set(['LookupEvents']);
 
 export function createIamWiring(deps: {
   store: Store;
@@ -105,7 +109,9 @@ export function createIamWiring(deps: {
     authorizeJson: async ({ principalArn, accessKeyId, action, params }) => {
       const permission = JSON_PERMISSIONS[action] ?? `gatehouse:${action}`;
       const id = typeof params['DBInstanceIdentifier'] === 'string' ? params['DBInstanceIdentifier'] : '*';
-      const resource = `arn:aws:rds:${account.region}:${account.accountId}:db:${id}`;
+      const resource = JSON_ANY_RESOURCE.has(action)
+        ? '*'
+        : `arn:aws:rds:${account.region}:${account.accountId}:db:${id}`;
       if (!(await allowed(accessKeyId, permission, resource, baseFacts()))) {
         throw new GatehouseError('GH_API_ACCESS_DENIED', {
           principal: principalArn,

@@ -21,7 +21,13 @@ import { ClientReader, type ReadBuffer } from '../../src/engines/common/client-r
 import type { EngineDefinition, EngineDeps } from '../../src/engines/common/engine.js';
 import type { InstanceSettings } from '../../src/engines/common/instance.js';
 import type { BoundaryTracker } from '../../src/engines/common/relay.js';
-import type { BackendLogin, Opened, RelayEnds, WireSession } from '../../src/engines/common/wire.js';
+import type {
+  BackendLogin,
+  Opened,
+  RelayEnds,
+  SessionIdentity,
+  WireSession,
+} from '../../src/engines/common/wire.js';
 import type { AdminSession, BackendProvisioner, BackendTarget } from '../../src/provisioning/provisioner.js';
 
 const MAX_LINE = 8192;
@@ -95,6 +101,10 @@ class ToyWireSession implements WireSession<ToyBackendLogin> {
     this.reader = new LineReader(socket);
   }
 
+  get tlsSocket(): TLSSocket | null {
+    return this.reader.tlsSocket;
+  }
+
   get encrypted(): boolean {
     return this.reader.encrypted;
   }
@@ -146,7 +156,7 @@ class ToyWireSession implements WireSession<ToyBackendLogin> {
     return exchange.verify(secret);
   }
 
-  async connect(user: string, secret: string): Promise<ToyBackendLogin> {
+  async connect(user: string, secret: string, _identity: SessionIdentity): Promise<ToyBackendLogin> {
     const { host, port } = this.instance.backend;
     const socket = netConnect({ host, port });
     const reader = new LineReader(socket);
@@ -228,6 +238,9 @@ function toyProvisioner(accounts: ToyAccounts): BackendProvisioner {
       return accounts.has(username) ? { canLogin: true, superuser: false } : null;
     },
     async ensureIamRole() {},
+    // The toy backend has no session-identity mechanism: nothing to install, nothing granted.
+    async installSessionIdentity() {},
+    grantSessionIdentity: async () => false,
     async grantIam() {},
     async listIamLoginRoles() {
       return new Set<string>();

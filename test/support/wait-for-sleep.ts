@@ -1,4 +1,5 @@
-// Waits until a backend session of `applicationName` is running a pg_sleep (no fixed sleeps in cancel tests).
+// Waits until a backend session of `applicationName` is running a pg_sleep (no fixed sleeps in cancel tests). Through
+// Gatehouse the backend's application_name is the client's with ` [gh:REQUEST_ID]` appended (identity propagation).
 import type pg from 'pg';
 import { waitFor } from './eventually.js';
 
@@ -7,7 +8,7 @@ export async function waitForSleep(admin: pg.Client, applicationName: string): P
     async () => {
       const { rows } = await admin.query<{ n: number }>(
         `select count(*)::int AS n from pg_stat_activity
-          where application_name = $1 and state = 'active' and query like '%pg_sleep%'`,
+          where starts_with(application_name, $1 || ' [gh:') and state = 'active' and query like '%pg_sleep%'`,
         [applicationName],
       );
       return (rows[0]?.n ?? 0) > 0;

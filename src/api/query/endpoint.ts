@@ -5,6 +5,7 @@ import type { Clock } from '../../core/clock.js';
 import { GatehouseError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { AccessKeyLookup } from '../../core/types.js';
+import type { CallRecord } from '../management-audit.js';
 import { verifySigV4 } from '../sigv4-verify.js';
 import type { ActionContext, QueryAction } from './action.js';
 import { IAM_ACTIONS, IAM_NAMESPACE, IAM_VERSION } from './actions-iam.js';
@@ -37,8 +38,8 @@ export interface QueryRouteOptions extends QueryApiOptions {
   region: string;
   clock: Clock;
   logger: Logger;
-  /** The access-log record of this call, filled in as the action and principal become known. */
-  track(req: FastifyRequest): { action?: string; principalArn?: string };
+  /** The record of this call (access log, audit event), filled in as the action, caller and outcome become known. */
+  track(req: FastifyRequest): CallRecord;
 }
 
 export function isQueryRequest(req: FastifyRequest): boolean {
@@ -49,10 +50,16 @@ function namespaceFor(version: string | undefined): string {
   return version === STS_VERSION ? STS_NAMESPACE : IAM_NAMESPACE;
 }
 
-export function sendQueryError(e: unknown, req: FastifyRequest, reply: FastifyReply, logger: Logger): void {
+/** Answers the error in XML; returns the AWS code and message the caller gets (for the audit event). */
+export function sendQueryError(
+  e: unknown,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  logger: Logger,
+): { code: string; message: string } {
   const url = splitUrl(req.raw.url ?? '');
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  const { status, xml, gatehouseCode } = errorXml(
+  const { status, xml, gatehouseCode, code, message } = errorXml(
     e,
     namespaceFor(peekVersion(url.rawQuery, body)),
     req.id,
@@ -64,6 +71,7 @@ export function sendQueryError(e: unknown, req: FastifyRequest, reply: FastifyRe
     .header('content-type', XML_CONTENT_TYPE)
     .header('x-gatehouse-error-code', gatehouseCode)
     .send(xml);
+  return { code, message };
 }
 
 function unique(values: string[]): string[] {
@@ -85,6 +93,8 @@ async function handle(o: QueryRouteOptions, req: FastifyRequest): Promise<string
     },
   );
   info.principalArn = verified.principalArn;
+  info.accessKeyId = verified.accessKeyId;
+  info.service = verified.service;
   const fields = requestFields(url.rawQuery, body, req.headers['content-type']);
   const action = fields.get('Action');
   const version = fields.get('Version');
@@ -93,6 +103,7 @@ async function handle(o: QueryRouteOptions, req: FastifyRequest): Promise<string
   if (!action) throw new GatehouseError('GH_API_VALIDATION', { reason: 'the Action parameter is required' });
   const service = SERVICES[verified.service as 'iam' | 'sts'];
   info.action = `${verified.service}:${action}`;
+  info.eventName = action;
   const handler =
     version === undefined || version === service.version ? service.actions.get(action) : undefined;
   if (!handler) {
@@ -120,7 +131,9 @@ async function handle(o: QueryRouteOptions, req: FastifyRequest): Promise<string
       });
     }
   }
-  return successXml(action, service.namespace, await prepared.run(ctx), req.id);
+  const result = await prepared.run(ctx);
+  info.response = result;
+  return successXml(action, service.namespace, result, req.id);
 }
 
 /** Registers `GET /` and `POST /`; errors are answered in XML here, never by the JSON error handler. */
@@ -133,7 +146,7 @@ export function registerQueryApi(app: FastifyInstance, o: QueryRouteOptions): vo
         const xml = await handle(o, req);
         void reply.header('content-type', XML_CONTENT_TYPE).send(xml);
       } catch (e) {
-        sendQueryError(e, req, reply, o.logger);
+        o.track(req).error = sendQueryError(e, req, reply, o.logger);
       }
       return reply;
     },

@@ -24,6 +24,9 @@ export interface QueryErrorReply {
   status: number;
   xml: string;
   gatehouseCode: string;
+  /** What the caller reads in <Code> and <Message>. */
+  code: string;
+  message: string;
 }
 
 /**
@@ -48,5 +51,5 @@ export function errorXml(e: unknown, namespace: string, requestId: string, logge
     },
     { xmlns: namespace },
   );
-  return { status, xml, gatehouseCode: err.code };
+  return { status, xml, gatehouseCode: err.code, code: err.spec.awsCode, message: err.message };
 }

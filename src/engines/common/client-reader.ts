@@ -39,6 +39,11 @@ export class ClientReader<B extends ReadBuffer> {
     return 'encrypted' in this.socket && this.socket.encrypted === true;
   }
 
+  /** The TLS socket, once the connection is encrypted. */
+  get tlsSocket(): TLSSocket | null {
+    return 'encrypted' in this.socket && this.socket.encrypted === true ? this.socket : null;
+  }
+
   attach(socket: Socket | TLSSocket): void {
     this.socket = socket;
     socket.on('data', this.onData);

@@ -16,4 +16,6 @@ export interface InstanceSettings {
   readonly endpoints: readonly string[];
   /** End open revocable sessions (IAM) whose access is revoked (default on). */
   readonly terminateRevokedIamSessions: boolean;
+  /** Admit a login whose "allowed" audit event could not be committed (default false: refuse it). */
+  readonly auditFailOpen: boolean;
 }

@@ -3,7 +3,8 @@
 // The engine supplies the wire (WireSession); the deadline, admission, audit events, revocation and the
 // relay are the core's.
 import type { Socket } from 'node:net';
-import type { DisconnectReason } from '../../core/audit.js';
+import type { TLSSocket } from 'node:tls';
+import type { ConnectAttemptEvent, DisconnectReason } from '../../core/audit.js';
 import { type ErrorCode, GatehouseError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
 import { sourceKey } from './admission.js';
@@ -61,17 +62,27 @@ export async function runSession<B extends BackendLogin>(
     ...(facts.principalArn !== undefined ? { principalArn: facts.principalArn } : {}),
     source,
   });
-  const audit = (outcome: 'success' | 'failure' | 'abandoned', code?: ErrorCode) => {
+  const connectEvent = (
+    client: ClientHello,
+    outcome: 'success' | 'failure' | 'abandoned',
+    code?: ErrorCode,
+    reason?: string,
+  ): ConnectAttemptEvent => ({
+    type: 'db.connect',
+    ...who(client),
+    engine: instance.engine,
+    ...(facts.accessKeyId !== undefined ? { accessKeyId: facts.accessKeyId } : {}),
+    tls: wire.encrypted,
+    ...tlsFacts(wire.tlsSocket),
+    ...(client.application !== undefined ? { application: client.application } : {}),
+    outcome,
+    ...(code !== undefined ? { code } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+    elapsedMs: Math.round((performance.now() - accepted) * 1000) / 1000,
+  });
+  const audit = (outcome: 'failure' | 'abandoned', code?: ErrorCode, reason?: string) => {
     if (!hello) return; // nothing to attribute: no start-up was read
-    deps.audit.emit({
-      type: 'db.connect',
-      ...who(hello),
-      ...(facts.accessKeyId !== undefined ? { accessKeyId: facts.accessKeyId } : {}),
-      tls: wire.encrypted,
-      outcome,
-      ...(code !== undefined ? { code } : {}),
-      elapsedMs: Math.round((performance.now() - accepted) * 1000) / 1000,
-    });
+    deps.audit.emit(connectEvent(hello, outcome, code, reason));
   };
   socket.setNoDelay(true);
   let connected = false; // logged in to the backend: past the deadline's reach
@@ -137,7 +148,11 @@ export async function runSession<B extends BackendLogin>(
     const slot = hooks.sessions.reserve();
     if (slot === null) throw sessionLimit();
     releaseSlot = slot;
-    const backend = await wire.connect(user, authenticated.backendSecret);
+    const backend = await wire.connect(user, authenticated.backendSecret, {
+      requestId,
+      method: authenticated.method,
+      ...(facts.principalArn !== undefined ? { principal: facts.principalArn } : {}),
+    });
     if (wire.gone) {
       backend.close();
       return;
@@ -145,7 +160,35 @@ export async function runSession<B extends BackendLogin>(
     connected = true;
     clearTimeout(deadline);
 
-    // 4. Welcome, then relay until either side closes.
+    // 4. The "allowed" event is committed before the client is let in: a login the trail cannot record is
+    //    refused (fail closed), unless the instance chose to admit it anyway (the write is then retried).
+    const allowed = connectEvent(client, 'success');
+    if (instance.auditFailOpen || !deps.audit.commit) {
+      deps.audit.emit(allowed);
+    } else {
+      try {
+        await deps.audit.commit(allowed);
+      } catch (cause) {
+        backend.close();
+        const detail = cause instanceof Error ? cause.message : String(cause);
+        throw new GatehouseError('GH_AUDIT_UNAVAILABLE', {}, { detail, cause });
+      }
+    }
+    if (wire.gone) {
+      // Admitted and recorded, but the client left while the event was written: the session ended at once.
+      backend.close();
+      deps.audit.emit({
+        type: 'db.disconnect',
+        ...who(client),
+        reason: 'client-quit',
+        durationMs: 0,
+        bytesFromClient: 0,
+        bytesToClient: 0,
+      });
+      return;
+    }
+
+    // 5. Welcome, then relay until either side closes.
     let ends: RelayEnds;
     try {
       ends = wire.welcome(backend, authenticated);
@@ -157,7 +200,6 @@ export async function runSession<B extends BackendLogin>(
       { method: authenticated.method, tls: wire.encrypted, ...backend.logFields, ...authenticated.logFields },
       'session started',
     );
-    audit('success');
     let forgetRelay = () => {};
     let forgetLive = () => {};
     let revoked = false;
@@ -192,7 +234,7 @@ export async function runSession<B extends BackendLogin>(
     relaying = true;
     forgetRelay = hooks.onRelay(session);
 
-    // 5. A revocable session is registered, so a revocation on any node can re-check and end it.
+    // 6. A revocable session is registered, so a revocation on any node can re-check and end it.
     const revocable = authenticated.revocable;
     if (revocable) {
       forgetLive = deps.liveSessions.add({
@@ -218,8 +260,22 @@ export async function runSession<B extends BackendLogin>(
     const code = wire.refusalCode(error);
     // The refusal line is rate-limited per source address and code; the audit event below is always written.
     wire.refuse(error, requestId, deps.refusalLog.gate(log, sourceKey(socket.remoteAddress), code));
-    audit(code === null ? 'abandoned' : 'failure', code ?? undefined);
+    audit(code === null ? 'abandoned' : 'failure', code ?? undefined, reasonOf(error));
   } finally {
     if (!relaying) releaseSlot();
   }
+}
+
+/** TLS protocol and cipher of the client side, for the connect event. */
+function tlsFacts(socket: TLSSocket | null): { tlsVersion?: string; tlsCipher?: string } {
+  if (!socket) return {};
+  const version = socket.getProtocol();
+  const cipher = socket.getCipher()?.standardName;
+  return { ...(version ? { tlsVersion: version } : {}), ...(cipher ? { tlsCipher: cipher } : {}) };
+}
+
+/** The operator-side reason of a refusal (the error's detail, else its message); never the client's secret. */
+function reasonOf(error: unknown): string | undefined {
+  if (error instanceof GatehouseError) return error.detail ?? error.message;
+  return error instanceof Error ? error.message : undefined;
 }

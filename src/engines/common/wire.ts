@@ -1,15 +1,26 @@
 // The wire adapter an engine supplies per accepted connection: the generic session pipeline (session.ts)
 // calls these in order and owns everything else (deadline, admission, audit, revocation, relay).
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { ErrorCode, GatehouseError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Authenticated, Exchange } from './auth-method.js';
 import type { BoundaryTracker } from './relay.js';
 
+/** Who is really connected, for the backend session: the audit request id, the login method, the principal. */
+export interface SessionIdentity {
+  readonly requestId: string;
+  readonly method: string;
+  /** The IAM principal's ARN (or an SSO identity), when the login has one; absent for a password login. */
+  readonly principal?: string;
+}
+
 /** Who the client says it is, once its start-up (client-first) or handshake response (server-first) is read. */
 export interface ClientHello {
   readonly user: string;
   readonly database: string;
+  /** The client application's own name (PostgreSQL `application_name`), when it sent one. */
+  readonly application?: string;
 }
 
 /**
@@ -41,6 +52,8 @@ export interface RelayEnds {
 export interface WireSession<B extends BackendLogin = BackendLogin> {
   /** Whether the client's side of the session is inside TLS (now). */
   readonly encrypted: boolean;
+  /** The client's TLS socket once encrypted (protocol and cipher for the audit event), else null. */
+  readonly tlsSocket: TLSSocket | null;
   /**
    * Negotiate transport and read who the client is. A client-first protocol (PostgreSQL) reads its start-up
    * message; a server-first one (MySQL) sends its greeting first, then reads the handshake response.
@@ -48,8 +61,11 @@ export interface WireSession<B extends BackendLogin = BackendLogin> {
   open(): Promise<Opened>;
   /** Run one exchange of the shape the auth method chose, translated into this protocol's messages. */
   authenticate(exchange: Exchange): Promise<Authenticated>;
-  /** Log in to the backend as `user` with Gatehouse's own secret for it. */
-  connect(user: string, secret: string): Promise<B>;
+  /**
+   * Log in to the backend as `user` with Gatehouse's own secret for it, telling the backend session who is really
+   * connected (the engine decides how: PostgreSQL start-up settings, see docs/audit.md "Identity in the database").
+   */
+  connect(user: string, secret: string, identity: SessionIdentity): Promise<B>;
   /** Send the welcome (after the method's `final`), hand both streams over for relaying. */
   welcome(backend: B, authenticated: Authenticated): RelayEnds;
   /** The last message of a session ended while relaying (revocation), in this protocol's framing. */

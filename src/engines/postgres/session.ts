@@ -1,6 +1,7 @@
 // PostgreSQL's wire adapter for the generic session pipeline: client-first start-up (SSLRequest, GSSENC,
 // CancelRequest, direct TLS, StartupMessage), auth messages, backend login, welcome, FATAL refusals.
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { ErrorCode, GatehouseError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import {
@@ -10,10 +11,11 @@ import {
   createErrorResponse,
   createReadyForQuery,
 } from '../../protocol/postgres/index.js';
+import { claimSessionSql } from '../../provisioning/postgres/session-identity.js';
 import type { Authenticated, Exchange } from '../common/auth-method.js';
 import type { EngineDeps } from '../common/engine.js';
 import type { InstanceSettings } from '../common/instance.js';
-import type { BackendLogin, Opened, RelayEnds, WireSession } from '../common/wire.js';
+import type { BackendLogin, Opened, RelayEnds, SessionIdentity, WireSession } from '../common/wire.js';
 import { authenticate } from './authenticate.js';
 import { type CancelRegistry, forwardCancel } from './cancel.js';
 import { pgErrorFields } from './error-wire.js';
@@ -44,6 +46,10 @@ export class PgWireSession implements WireSession<PgBackendLogin> {
     return this.conn.encrypted;
   }
 
+  get tlsSocket(): TLSSocket | null {
+    return this.conn.tlsSocket;
+  }
+
   get gone(): boolean {
     return this.conn.socket.destroyed;
   }
@@ -62,14 +68,22 @@ export class PgWireSession implements WireSession<PgBackendLogin> {
       };
     }
     this.startup = negotiated.startup;
-    return { kind: 'login', hello: { user: negotiated.startup.user, database: negotiated.startup.database } };
+    const application = negotiated.startup.parameters.find(([k]) => k === 'application_name')?.[1];
+    return {
+      kind: 'login',
+      hello: {
+        user: negotiated.startup.user,
+        database: negotiated.startup.database,
+        ...(application !== undefined && application !== '' ? { application } : {}),
+      },
+    };
   }
 
   authenticate(exchange: Exchange): Promise<Authenticated> {
     return authenticate(this.conn, exchange, this.deps.limits);
   }
 
-  async connect(user: string, secret: string): Promise<PgBackendLogin> {
+  async connect(user: string, secret: string, identity: SessionIdentity): Promise<PgBackendLogin> {
     const startup = this.started();
     const upstream = await connectUpstream({
       instance: this.instance.identifier,
@@ -77,12 +91,16 @@ export class PgWireSession implements WireSession<PgBackendLogin> {
       user,
       password: secret,
       database: startup.database,
-      parameters: startup.parameters,
+      parameters: withIdentity(startup.parameters, identity),
+      afterLogin: claimSessionSql(identity),
       timeoutMs: this.deps.limits.backendConnectTimeoutMs,
     });
     return {
       upstream,
-      logFields: { backendPid: upstream.backendKey.processId },
+      logFields: {
+        backendPid: upstream.backendKey.processId,
+        ...(upstream.afterLoginError !== undefined ? { sessionIdentityError: upstream.afterLoginError } : {}),
+      },
       close: () => upstream.socket.destroy(),
     };
   }
@@ -144,4 +162,35 @@ export class PgWireSession implements WireSession<PgBackendLogin> {
     if (!this.startup) throw new Error('PostgreSQL session used before its start-up was read');
     return this.startup;
   }
+}
+
+/** PostgreSQL keeps at most NAMEDATALEN - 1 bytes of application_name. */
+const APPLICATION_NAME_BYTES = 63;
+
+/**
+ * The client's start-up settings as the backend session gets them: `gatehouse.*` as Gatehouse sets them (a
+ * client's own are dropped), and `application_name` with `[gh:REQUEST_ID]` appended to the client's value (cut
+ * so the suffix always fits), so the database's own logs (`%a` in log_line_prefix, pgaudit) lead to the audit
+ * event that names the real principal. These settings are informative: the session can change them with SET;
+ * `gatehouse.session_principal()` is the one to trust (docs/audit.md).
+ */
+export function withIdentity(
+  parameters: ReadonlyArray<readonly [string, string]>,
+  identity: SessionIdentity,
+): Array<readonly [string, string]> {
+  const suffix = `[gh:${identity.requestId}]`;
+  const own = parameters.find(([k]) => k === 'application_name')?.[1] ?? '';
+  const room = APPLICATION_NAME_BYTES - Buffer.byteLength(suffix) - 1;
+  const kept = Buffer.from(own, 'utf8')
+    .subarray(0, Math.max(0, room))
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+  const applicationName = kept === '' ? suffix : `${kept} ${suffix}`;
+  return [
+    ...parameters.filter(([k]) => k !== 'application_name' && !k.toLowerCase().startsWith('gatehouse.')),
+    ['application_name', applicationName],
+    ['gatehouse.request_id', identity.requestId],
+    ['gatehouse.auth_method', identity.method],
+    ...(identity.principal !== undefined ? [['gatehouse.principal', identity.principal] as const] : []),
+  ];
 }

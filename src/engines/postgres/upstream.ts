@@ -8,6 +8,7 @@ import { GatehouseError } from '../../core/errors.js';
 import {
   AUTH,
   createPasswordMessage,
+  createQuery,
   createSASLInitialResponse,
   createSASLResponse,
   createSSLRequest,
@@ -27,6 +28,11 @@ export interface UpstreamRequest {
   readonly database: string;
   readonly parameters: ReadonlyArray<readonly [string, string]>;
   readonly timeoutMs: number;
+  /**
+   * One statement run on the new session once logged in, before it is handed over (the session-identity claim):
+   * its result is discarded, its error (if any) reported in `afterLoginError`, the session kept either way.
+   */
+  readonly afterLogin?: string;
 }
 
 export interface Upstream {
@@ -36,6 +42,8 @@ export interface Upstream {
   readonly backendKey: { processId: number; secretKey: Buffer };
   /** Bytes the backend sent after ReadyForQuery (normally none). */
   readonly leftover: Buffer;
+  /** The backend's error message for `afterLogin`, when it failed. */
+  readonly afterLoginError?: string;
 }
 
 /** An ErrorResponse from the backend during start-up, kept whole so the client can be told faithfully. */
@@ -188,6 +196,36 @@ async function login(
   }
 }
 
+/**
+ * Run `sql` on the logged-in session and wait for its ReadyForQuery. A ParameterStatus it causes is kept for the
+ * client (its view of the session must match); notices and results are dropped; an error is returned.
+ */
+async function runAfterLogin(
+  reader: BackendReader,
+  sql: string,
+  state: { startupFrames: Buffer[] },
+): Promise<string | undefined> {
+  reader.socket.write(createQuery(sql));
+  let error: string | undefined;
+  for (;;) {
+    const m = await reader.next();
+    switch (m.type) {
+      case 'S':
+        state.startupFrames.push(frame(m));
+        break;
+      case 'E':
+        error = parseErrorFields(m.body).get('M') ?? 'error';
+        break;
+      case 'Z':
+        if (m.body[0] !== 0x49 /* I */)
+          throw new Error('backend left a transaction open after the identity claim');
+        return error;
+      default: // CommandComplete, NoticeResponse, EmptyQueryResponse
+        break;
+    }
+  }
+}
+
 function frame(m: RawMessage): Buffer {
   const header = Buffer.allocUnsafe(5);
   header.write(m.type, 0, 'latin1');
@@ -233,7 +271,14 @@ export async function connectUpstream(req: UpstreamRequest): Promise<Upstream> {
         stage = 'login';
         const reader = new BackendReader(socket);
         const state = await login(reader, req);
-        return { socket, ...state, leftover: reader.release() };
+        const afterLoginError =
+          req.afterLogin === undefined ? undefined : await runAfterLogin(reader, req.afterLogin, state);
+        return {
+          socket,
+          ...state,
+          leftover: reader.release(),
+          ...(afterLoginError !== undefined ? { afterLoginError } : {}),
+        };
       })(),
     ]);
   } catch (e) {

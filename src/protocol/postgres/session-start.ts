@@ -54,6 +54,11 @@ export function parseNegotiateProtocolVersion(body: Buffer): { version: number; 
   return { version, unrecognised };
 }
 
+/** Query (simple protocol): one SQL string. */
+export function createQuery(sql: string): Buffer {
+  return new BufferWriter().cstring(sql).frame('Q');
+}
+
 export function createTerminate(): Buffer {
   return new BufferWriter().frame('X');
 }

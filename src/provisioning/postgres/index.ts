@@ -16,6 +16,7 @@ import {
   setLoginSecret,
   upsertLoginRole,
 } from './roles.js';
+import { grantSessionIdentity, installSessionIdentity } from './session-identity.js';
 import { parseBackendUrl, redactBackendUrl } from './url.js';
 
 export const POSTGRES_ENGINE = 'postgres';
@@ -34,6 +35,8 @@ function sessionOf(admin: AdminConnection): AdminSession {
     ensureIamRole: () => ensureRdsIamRole(admin),
     grantIam: (username) => grantRdsIam(admin, username),
     listIamLoginRoles: () => listIamLoginRoles(admin),
+    installSessionIdentity: () => installSessionIdentity(admin),
+    grantSessionIdentity: (username) => grantSessionIdentity(admin, username),
     close: () => admin.close(),
   };
 }

@@ -214,7 +214,7 @@ describe('TLS from the gateway to the backend', () => {
       expect(own.rows[0]?.version).toMatch(/^TLSv1\.[23]$/);
       const seen = await backendAdmin.query<{ ssl: boolean }>(
         `select s.ssl from pg_stat_ssl s join pg_stat_activity a using (pid)
-          where a.usename = $1 and a.application_name = 'gh-require'`,
+          where a.usename = $1 and starts_with(a.application_name, 'gh-require [gh:')`,
         [user],
       );
       expect(seen.rows).toEqual([{ ssl: true }]);

@@ -198,7 +198,10 @@ describe('real clients over TLS through the gateway', () => {
       { bin: psql!, password },
     );
     expect(r.stderr).toBe('');
-    expect(r.stdout.trim().split('\n')).toEqual([backend.serverVersion, 'gh-psql-app']);
+    // Its own application_name, with the audit request id Gatehouse appends (identity propagation).
+    const [version, app] = r.stdout.trim().split('\n');
+    expect(version).toBe(backend.serverVersion);
+    expect(app).toMatch(/^gh-psql-app \[gh:[0-9a-f]{16}\]$/);
   });
 
   it('node-postgres receives the backend ParameterStatus values and its application_name reaches the backend', async () => {
@@ -215,10 +218,12 @@ describe('real clients over TLS through the gateway', () => {
     await client.end();
     expect(status.get('server_version')).toBe(backend.serverVersion);
     expect(status.get('TimeZone')).toBe(backend.timeZone);
-    expect(status.get('application_name')).toBe('gh-node-app');
+    // The client's application_name, with the audit request id Gatehouse appends (identity propagation).
+    const app = status.get('application_name');
+    expect(app).toMatch(/^gh-node-app \[gh:[0-9a-f]{16}\]$/);
     expect(status.get('is_superuser')).toBe('off');
-    expect(rows).toEqual([{ application_name: 'gh-node-app' }]);
-    expect(activity.rows).toEqual([{ application_name: 'gh-node-app', usename: 'alice' }]);
+    expect(rows).toEqual([{ application_name: app }]);
+    expect(activity.rows).toEqual([{ application_name: app, usename: 'alice' }]);
   });
 
   it('postgres.js receives the backend ParameterStatus values (sql.parameters)', async () => {
@@ -234,10 +239,12 @@ describe('real clients over TLS through the gateway', () => {
     });
     try {
       const rows = await sql<{ application_name: string }[]>`show application_name`;
-      expect(rows).toEqual([{ application_name: 'gh-postgresjs-app' }]);
       const parameters = sql.parameters as unknown as Record<string, string>;
+      const app = parameters['application_name'];
+      // The client's application_name, with the audit request id Gatehouse appends (identity propagation).
+      expect(app).toMatch(/^gh-postgresjs-app \[gh:[0-9a-f]{16}\]$/);
+      expect(rows).toEqual([{ application_name: app }]);
       expect(parameters['server_version']).toBe(backend.serverVersion);
-      expect(parameters['application_name']).toBe('gh-postgresjs-app');
     } finally {
       await sql.end();
     }

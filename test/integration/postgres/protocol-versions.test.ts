@@ -147,12 +147,14 @@ describe('protocol versions at the PostgreSQL front end', () => {
       ],
     });
     expect(r.error).toBeNull();
-    // The backend reports the values it adopted (ParameterStatus is relayed verbatim) …
-    expect(r.parameters.get('application_name')).toBe('gh-protocol-test');
+    // The backend reports the values it adopted (ParameterStatus is relayed verbatim) … application_name is the
+    // client's with the audit request id appended (identity propagation, docs/audit.md).
+    const app = r.parameters.get('application_name');
+    expect(app).toMatch(/^gh-protocol-test \[gh:[0-9a-f]{16}\]$/);
     expect(r.parameters.get('DateStyle')).toBe('SQL, DMY');
     // … and the session really runs with them.
     expect((await simpleQuery(conn, "select date '2024-03-01'::text")).rows).toEqual([['01/03/2024']]);
-    expect((await simpleQuery(conn, 'show application_name')).rows).toEqual([['gh-protocol-test']]);
+    expect((await simpleQuery(conn, 'show application_name')).rows).toEqual([[app]]);
     expect((await simpleQuery(conn, 'show search_path')).rows).toEqual([['gh_missing_schema, public']]);
     expect((await simpleQuery(conn, 'show DateStyle')).rows).toEqual([['SQL, DMY']]);
   });

@@ -192,6 +192,7 @@ describe('004 password verifiers: a password stored before the migration', () =>
     iamAuth: false,
     endpoints: ['127.0.0.1:15432'],
     terminateRevokedIamSessions: true,
+    auditFailOpen: false,
   };
   let ctx: ControlContext;
   let verifiers: { current: string; grace: string; expired: string };

@@ -43,6 +43,9 @@ function fakeProvisioner(engine: string, calls: string[]): BackendProvisioner {
       calls.push(`secret ${username}`);
     },
     findRole: async () => null,
+    // The toy backend has no session-identity mechanism: nothing to install, nothing granted.
+    async installSessionIdentity() {},
+    grantSessionIdentity: async () => false,
     async ensureIamRole() {
       calls.push('ensure iam role');
     },
@@ -127,6 +130,7 @@ async function instanceFor(engine: string, identifier: string): Promise<Instance
     iamAuth: false,
     endpoints: [`127.0.0.1:${port}`],
     terminateRevokedIamSessions: true,
+    auditFailOpen: false,
   };
 }
 

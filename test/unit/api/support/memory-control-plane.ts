@@ -3,6 +3,9 @@ import { GatehouseError } from '../../../../src/core/errors.js';
 import type {
   AccessKeyLookup,
   AccessKeyRecord,
+  AuditEventView,
+  AuditLookupInput,
+  AuditLookupPage,
   ControlPlane,
   CreateDbUserInput,
   CreateInstanceInput,
@@ -23,6 +26,10 @@ export class MemoryControlPlane implements ControlPlane {
   readonly users = new Map<string, StoredUser>();
   /** The last rotation request, to check what the API and CLI passed through. */
   lastRotation: RotatePasswordInput | undefined;
+  /** The audit trail LookupEvents pages through (oldest first; Seq ascending); filters are not applied. */
+  readonly auditEvents: AuditEventView[] = [];
+  /** The last LookupEvents request, to check what the API and CLI passed through. */
+  lastLookup: AuditLookupInput | undefined;
   /** Set to make the next call throw this (e.g. a plain Error, to test GH_INTERNAL). */
   failNext: unknown;
 
@@ -56,6 +63,7 @@ export class MemoryControlPlane implements ControlPlane {
       IAMDatabaseAuthenticationEnabled: i.enableIamDatabaseAuthentication ?? false,
       EndpointAliases: i.endpointAliases ?? [],
       TerminateRevokedIAMSessions: i.terminateRevokedIamSessions ?? true,
+      AuditFailOpen: false,
       InstanceCreateTime: '2025-01-01T00:00:00.000Z',
     };
     this.instances.set(i.identifier, view);
@@ -148,6 +156,21 @@ export class MemoryControlPlane implements ControlPlane {
     return i.password === undefined
       ? { user: found.view, generatedPassword: found.password }
       : { user: found.view };
+  }
+
+  async lookupEvents(i: AuditLookupInput): Promise<AuditLookupPage> {
+    this.check();
+    this.lastLookup = i;
+    const backward = i.direction === 'backward';
+    const ordered = backward ? [...this.auditEvents].reverse() : [...this.auditEvents];
+    const after = i.after;
+    const rest =
+      after === undefined
+        ? ordered
+        : ordered.filter((e) => (backward ? BigInt(e.Seq) < after : BigInt(e.Seq) > after));
+    const events = rest.slice(0, i.limit);
+    const last = events[events.length - 1];
+    return { events, next: rest.length > i.limit && last ? BigInt(last.Seq) : null };
   }
 }
 
