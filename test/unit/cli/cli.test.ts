@@ -77,7 +77,9 @@ describe('gatehouse rds', () => {
     await cli(DEMO_ARGS);
     const text = await cli(['rds', 'describe-db-instances', '--output', 'text']);
     // Fields in key order, as the AWS CLI's text output: AuditFailOpen, then BackendUrl, …
-    expect(text.stdout.split('\n')[0]).toMatch(/^DBINSTANCES\tFalse\tpostgres:\/\/admin@127\.0\.0\.1:5432\/app\t/);
+    expect(text.stdout.split('\n')[0]).toMatch(
+      /^DBINSTANCES\tFalse\tpostgres:\/\/admin@127\.0\.0\.1:5432\/app\t/,
+    );
     expect(text.stdout).toContain('ENDPOINT\t127.0.0.1\t5433');
     const table = await cli(['--output', 'table', 'rds', 'describe-db-instances']);
     expect(table.stdout).toContain('DescribeDBInstances');
