@@ -5,7 +5,7 @@ import { backendTargetOf } from './control-plane/backend-target.js';
 import type { Logger } from './core/logger.js';
 import type { ListenerState } from './core/metrics.js';
 import type { SecretBox } from './core/secret-box.js';
-import type { DbEngine } from './core/types.js';
+import { type DbEngine, STATEMENT_CLASSES } from './core/types.js';
 import type { Engine, EngineListener } from './engines/common/engine.js';
 import type { InstanceSettings } from './engines/common/instance.js';
 import { type InstanceRow, listInstances } from './store/instances-repo.js';
@@ -44,6 +44,13 @@ function toInstanceSettings(box: SecretBox, row: InstanceRow, engine: Engine): I
     endpoints: [endpointOf(row.listenHost, row.listenPort), ...row.endpointAliases],
     terminateRevokedIamSessions: row.iamTerminateSessions,
     auditFailOpen: row.auditFailOpen,
+    statementAudit: {
+      classes: row.auditStatements.includes('ALL')
+        ? [...STATEMENT_CLASSES]
+        : STATEMENT_CLASSES.filter((c) => row.auditStatements.includes(c)),
+      literals: row.auditStatementLiterals,
+      resultDigest: row.auditResultDigest,
+    },
   };
 }
 

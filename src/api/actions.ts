@@ -90,6 +90,38 @@ function iamInput(i: {
       : {}),
   };
 }
+
+/**
+ * The audit settings CreateDBInstance and ModifyDBInstance share: AuditFailOpen (decision 48) and the statement
+ * events (docs/audit.md "Statement events"). Class names are checked by the control plane (any case, NONE, ALL).
+ */
+const auditSettings = {
+  AuditFailOpen: z.boolean().optional(),
+  AuditStatements: z
+    .array(z.string().max(16, 'must be a statement class'))
+    .max(16, 'at most 16 classes')
+    .optional(),
+  AuditStatementLiterals: z.boolean().optional(),
+  AuditResultDigest: z.boolean().optional(),
+};
+
+function auditInput(i: {
+  AuditFailOpen?: boolean | undefined;
+  AuditStatements?: string[] | undefined;
+  AuditStatementLiterals?: boolean | undefined;
+  AuditResultDigest?: boolean | undefined;
+}): Pick<
+  ModifyInstanceInput,
+  'auditFailOpen' | 'auditStatements' | 'auditStatementLiterals' | 'auditResultDigest'
+> {
+  return {
+    ...(i.AuditFailOpen !== undefined ? { auditFailOpen: i.AuditFailOpen } : {}),
+    ...(i.AuditStatements !== undefined ? { auditStatements: i.AuditStatements } : {}),
+    ...(i.AuditStatementLiterals !== undefined ? { auditStatementLiterals: i.AuditStatementLiterals } : {}),
+    ...(i.AuditResultDigest !== undefined ? { auditResultDigest: i.AuditResultDigest } : {}),
+  };
+}
+
 // 30 days: a longer overlap defeats the point of rotating.
 const graceSeconds = z.number().int('must be a whole number of seconds').min(0).max(2_592_000);
 
@@ -207,6 +239,7 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
         Listen: listen,
         ForceSsl: z.boolean().optional(),
         ...iamSettings,
+        ...auditSettings,
       }),
       async (cp, i) => ({
         DBInstance: await cp.createInstance({
@@ -216,6 +249,7 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
           listen: i.Listen,
           ...(i.ForceSsl !== undefined ? { forceSsl: i.ForceSsl } : {}),
           ...iamInput(i),
+          ...auditInput(i),
         }),
       }),
     ),
@@ -235,6 +269,7 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
         Listen: listen.optional(),
         ForceSsl: z.boolean().optional(),
         ...iamSettings,
+        ...auditSettings,
       }),
       async (cp, i) => ({
         DBInstance: await cp.modifyInstance({
@@ -243,6 +278,7 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
           ...(i.Listen !== undefined ? { listen: i.Listen } : {}),
           ...(i.ForceSsl !== undefined ? { forceSsl: i.ForceSsl } : {}),
           ...iamInput(i),
+          ...auditInput(i),
         }),
       }),
     ),

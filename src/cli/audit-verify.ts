@@ -26,6 +26,7 @@ interface VerifyFlags {
   config?: string;
   publicKey?: string[];
   digests?: string;
+  allowUnsigned?: boolean;
 }
 
 /** Verification reads big batches on one connection: give a query more time than the gateway's 5 s. */
@@ -161,6 +162,10 @@ export function registerAuditKeys(audit: Command, io: CliIo): void {
       '--digests <file>',
       'digest copies kept outside the store, JSON lines (default: <data-dir>/audit-digests.jsonl if it exists)',
     )
+    .option(
+      '--allow-unsigned',
+      'exit 0 even when no public key is given or found (digest signatures then go unchecked: a consistently rewritten trail would pass)',
+    )
     .action(async (f: VerifyFlags, cmd: Command) => {
       const g = globalsOf(cmd);
       const config = f.config ? await loadConfigFile(resolve(f.config), io.env) : null;
@@ -239,6 +244,13 @@ export function registerAuditKeys(audit: Command, io: CliIo): void {
         io.stdout.write(`${lines.join('\n')}\n`);
       }
       if (!report.ok) throw new CliExit(1);
+      // Without a key the signatures were not checked: not a pass unless the operator says it is enough.
+      if (!report.signaturesChecked && f.allowUnsigned !== true) {
+        io.stderr.write(
+          'FAILED: digest signatures could not be checked (no public key): pass --public-key FILE, or --allow-unsigned to accept the chain alone\n',
+        );
+        throw new CliExit(1);
+      }
     });
 
   audit

@@ -44,7 +44,7 @@ const FILTER_FLAGS: ReadonlyArray<{
     flag: '--event-name <name>',
     prop: 'eventName',
     key: 'EventName',
-    help: 'only this event: db.connect, db.disconnect, db.session.revoked, alert, or an API action (CreateUser)',
+    help: 'only this event: db.connect, db.disconnect, db.statement, db.session.revoked, alert, or an API action (CreateUser)',
   },
   {
     flag: '--username <name>',

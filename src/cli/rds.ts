@@ -15,6 +15,10 @@ interface InstanceFlags {
   enableIamDatabaseAuthentication?: boolean;
   endpointAliases?: string[];
   terminateRevokedIamSessions?: boolean;
+  auditFailOpen?: boolean;
+  auditStatements?: string[];
+  auditStatementLiterals?: boolean;
+  auditResultDigest?: boolean;
 }
 
 /** `--endpoint-aliases a:1,b:2`; an empty value ('') is an empty list, which clears the aliases. */
@@ -23,6 +27,14 @@ function parseAliases(value: string): string[] {
     .split(',')
     .map((a) => a.trim())
     .filter((a) => a !== '');
+}
+
+/** `--audit-statements READ,WRITE`; an empty value ('') is an empty list, which turns statement events off. */
+function parseClasses(value: string): string[] {
+  return value
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
 }
 
 /** Only the flags given: an omitted flag leaves the setting to the gateway's default (or unchanged). */
@@ -40,6 +52,10 @@ function instanceParams(f: InstanceFlags): Record<string, unknown> {
     ...(f.terminateRevokedIamSessions !== undefined
       ? { TerminateRevokedIAMSessions: f.terminateRevokedIamSessions }
       : {}),
+    ...(f.auditFailOpen !== undefined ? { AuditFailOpen: f.auditFailOpen } : {}),
+    ...(f.auditStatements !== undefined ? { AuditStatements: f.auditStatements } : {}),
+    ...(f.auditStatementLiterals !== undefined ? { AuditStatementLiterals: f.auditStatementLiterals } : {}),
+    ...(f.auditResultDigest !== undefined ? { AuditResultDigest: f.auditResultDigest } : {}),
   };
 }
 
@@ -66,6 +82,29 @@ function addIamOptions(command: Command, defaults: { iam: string; terminate: str
     );
 }
 
+/** The audit flags (docs/audit.md); each pair's omission leaves the setting alone (or at its default). */
+function addAuditOptions(command: Command, create: boolean): Command {
+  const was = (initially: string) => (create ? `default: ${initially}` : 'default: unchanged');
+  return command
+    .option(
+      '--audit-fail-open',
+      `admit a login even when its audit event cannot be committed (${was('refuse it')})`,
+    )
+    .option('--no-audit-fail-open', 'refuse a login whose audit event cannot be committed')
+    .option(
+      '--audit-statements <classes>',
+      `record statements of these pgaudit classes: READ,WRITE,FUNCTION,ROLE,DDL,MISC or ALL, comma separated; '' turns it off (${was('off')})`,
+      parseClasses,
+    )
+    .option('--audit-statement-literals', `keep literals in recorded statements (${was('replaced by $n')})`)
+    .option('--no-audit-statement-literals', 'replace literals in recorded statements by $n')
+    .option(
+      '--audit-result-digest',
+      `add the SHA-256 of the rows sent to the client to each statement event (${was('off')})`,
+    )
+    .option('--no-audit-result-digest', 'record no result digest');
+}
+
 const BACKEND_URL_HELP =
   'admin connection to the real database: postgres://ADMIN[:PASSWORD]@HOST:PORT/DB[?sslmode=…]';
 
@@ -81,8 +120,9 @@ export function registerRds(program: Command, io: CliIo): void {
     .requiredOption('--listen <host:port>', 'address clients connect to, e.g. 127.0.0.1:5433')
     .option('--force-ssl', 'refuse clients that do not use TLS')
     .option('--no-force-ssl', 'accept clients without TLS');
-  addIamOptions(create, { iam: 'default: off', terminate: 'default: on' }).action(
-    (f: InstanceFlags, cmd: Command) => callAndPrint(cmd, io, 'CreateDBInstance', instanceParams(f)),
+  addIamOptions(create, { iam: 'default: off', terminate: 'default: on' });
+  addAuditOptions(create, true).action((f: InstanceFlags, cmd: Command) =>
+    callAndPrint(cmd, io, 'CreateDBInstance', instanceParams(f)),
   );
 
   rds
@@ -100,14 +140,15 @@ export function registerRds(program: Command, io: CliIo): void {
 
   const modify = rds
     .command('modify-db-instance')
-    .description('change the backend, listen address, TLS requirement or IAM settings of an instance')
+    .description('change the backend, listen address, TLS requirement, IAM or audit settings of an instance')
     .requiredOption('--db-instance-identifier <name>', 'instance name')
     .option('--backend-url <url>', BACKEND_URL_HELP)
     .option('--listen <host:port>', 'new listen address')
     .option('--force-ssl', 'refuse clients that do not use TLS')
     .option('--no-force-ssl', 'accept clients without TLS');
-  addIamOptions(modify, { iam: 'default: unchanged', terminate: 'default: unchanged' }).action(
-    (f: InstanceFlags, cmd: Command) => callAndPrint(cmd, io, 'ModifyDBInstance', instanceParams(f)),
+  addIamOptions(modify, { iam: 'default: unchanged', terminate: 'default: unchanged' });
+  addAuditOptions(modify, false).action((f: InstanceFlags, cmd: Command) =>
+    callAndPrint(cmd, io, 'ModifyDBInstance', instanceParams(f)),
   );
 
   rds

@@ -34,6 +34,7 @@ export const LOOKUP_ATTRIBUTE_KEYS = Object.keys(LOOKUP_ATTRIBUTES) as [
 const EVENT_SOURCES: Record<string, string> = {
   'db.connect': 'gatehouse.db',
   'db.disconnect': 'gatehouse.db',
+  'db.statement': 'gatehouse.db',
   'db.session.revoked': 'gatehouse.db',
   alert: 'gatehouse.detectors',
 };

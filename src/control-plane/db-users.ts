@@ -159,9 +159,10 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
       }
       // Who is really connected, for the database's own RLS policies and triggers (docs/audit.md): best effort,
       // the login works without it (gatehouse.session_principal() is then NULL for this user's sessions).
+      // Every user of the instance is made a member, those created by an earlier version included.
+      const others = (await listDbUsersOf(tx, instance.id)).map((u) => u.username);
       await admin
-        .installSessionIdentity()
-        .then(() => admin.grantSessionIdentity(input.username))
+        .installSessionIdentity([...others, input.username])
         .catch((e: unknown) =>
           ctx.logger.warn(
             { instance: instance.identifier, user: input.username, reason: (e as Error).message },

@@ -3,8 +3,15 @@
 import { GatehouseError } from '../core/errors.js';
 import { formatHostPort, parseHostPort } from '../core/host-port.js';
 import { newDbiResourceId } from '../core/ids.js';
-import type { CreateInstanceInput, InstanceView, ModifyInstanceInput } from '../core/types.js';
+import {
+  type CreateInstanceInput,
+  type InstanceView,
+  type ModifyInstanceInput,
+  STATEMENT_CLASS_SETTINGS,
+  type StatementClassSetting,
+} from '../core/types.js';
 import type { BackendProvisioner, BackendTarget } from '../provisioning/provisioner.js';
+import { listDbUsersOf } from '../store/db-users-repo.js';
 import {
   deleteInstanceRow,
   findInstance,
@@ -63,6 +70,26 @@ export function normalizeEndpointAliases(aliases: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * AuditStatements as stored: pgaudit's class names in any case (`NONE` adds nothing, as in pgaudit.log), upper-
+ * cased, de-duplicated, in pgaudit's order; `ALL` alone stands for every class (including any added later).
+ */
+export function normalizeStatementClasses(classes: readonly string[]): StatementClassSetting[] {
+  const wanted = new Set<string>();
+  for (const raw of classes) {
+    const name = raw.trim().toUpperCase();
+    if (name === 'NONE') continue;
+    if (!(STATEMENT_CLASS_SETTINGS as readonly string[]).includes(name)) {
+      throw validation(
+        `AuditStatements: "${raw}" is not a statement class (expected ${STATEMENT_CLASS_SETTINGS.join(', ')} or NONE)`,
+      );
+    }
+    wanted.add(name);
+  }
+  if (wanted.has('ALL')) return ['ALL'];
+  return STATEMENT_CLASS_SETTINGS.filter((c) => wanted.has(c));
+}
+
 async function checkListenFree(
   ctx: ControlContext,
   host: string,
@@ -93,6 +120,7 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
   const { host, port } = checkListen(input.listen);
   const endpointAliases = normalizeEndpointAliases(input.endpointAliases ?? []);
   const iamAuth = input.enableIamDatabaseAuthentication ?? false;
+  const auditStatements = normalizeStatementClasses(input.auditStatements ?? []);
   if (await findInstance(ctx.store.pool, input.identifier)) {
     throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: input.identifier });
   }
@@ -100,7 +128,7 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
   // Prove the admin URL works before storing it, so a typo fails now and not at the first login; with IAM
   // database authentication on, also make sure the IAM role (rds_iam) exists before the store says IAM is on.
   await provisioner.checkBackend(input.identifier, target, { iamAuth });
-  await installSessionIdentity(ctx, provisioner, input.identifier, target);
+  await installSessionIdentity(ctx, provisioner, input.identifier, target, []);
   const row = await insertInstance(ctx.store.pool, {
     identifier: input.identifier,
     engine: input.engine,
@@ -115,6 +143,9 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
     endpointAliases,
     iamTerminateSessions: input.terminateRevokedIamSessions ?? true,
     auditFailOpen: input.auditFailOpen ?? false,
+    auditStatements,
+    auditStatementLiterals: input.auditStatementLiterals ?? false,
+    auditResultDigest: input.auditResultDigest ?? false,
   }).catch((e: { code?: string }) => {
     if (e.code === '23505') throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: input.identifier });
     throw e;
@@ -137,6 +168,8 @@ export async function modifyInstance(ctx: ControlContext, input: ModifyInstanceI
   const listen = input.listen === undefined ? undefined : checkListen(input.listen);
   const endpointAliases =
     input.endpointAliases === undefined ? undefined : normalizeEndpointAliases(input.endpointAliases);
+  const auditStatements =
+    input.auditStatements === undefined ? undefined : normalizeStatementClasses(input.auditStatements);
   if (listen) await checkListenFree(ctx, listen.host, listen.port, input.identifier);
   // rds_iam must exist when IAM is turned on, and on a new backend while IAM stays on.
   const iamAfter = input.enableIamDatabaseAuthentication ?? current.iamAuth;
@@ -149,7 +182,8 @@ export async function modifyInstance(ctx: ControlContext, input: ModifyInstanceI
     const target = provisioner.parseBackendUrl(input.backendUrl);
     backendUrl = provisioner.redactBackendUrl(input.backendUrl);
     await provisioner.checkBackend(input.identifier, target, { iamAuth: rdsIam });
-    await installSessionIdentity(ctx, provisioner, input.identifier, target);
+    const users = (await listDbUsersOf(ctx.store.pool, current.id)).map((u) => u.username);
+    await installSessionIdentity(ctx, provisioner, input.identifier, target, users);
     backendPassword =
       target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier);
   } else if (rdsIam) {
@@ -170,6 +204,11 @@ export async function modifyInstance(ctx: ControlContext, input: ModifyInstanceI
       ? { iamTerminateSessions: input.terminateRevokedIamSessions }
       : {}),
     ...(input.auditFailOpen !== undefined ? { auditFailOpen: input.auditFailOpen } : {}),
+    ...(auditStatements !== undefined ? { auditStatements } : {}),
+    ...(input.auditStatementLiterals !== undefined
+      ? { auditStatementLiterals: input.auditStatementLiterals }
+      : {}),
+    ...(input.auditResultDigest !== undefined ? { auditResultDigest: input.auditResultDigest } : {}),
   });
   if (!row) throw new GatehouseError('GH_INSTANCE_NOT_FOUND', { instance: input.identifier });
   await ctx.notifyChange('instances');
@@ -193,11 +232,12 @@ async function installSessionIdentity(
   provisioner: BackendProvisioner,
   instance: string,
   target: BackendTarget,
+  roles: readonly string[],
 ): Promise<void> {
   try {
     const admin = await provisioner.connect(instance, target);
     try {
-      await admin.installSessionIdentity();
+      await admin.installSessionIdentity(roles);
     } finally {
       await admin.close().catch(() => {});
     }

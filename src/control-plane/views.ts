@@ -23,6 +23,9 @@ export function toInstanceView(account: Account, row: InstanceRow): InstanceView
     EndpointAliases: [...row.endpointAliases],
     TerminateRevokedIAMSessions: row.iamTerminateSessions,
     AuditFailOpen: row.auditFailOpen,
+    AuditStatements: [...row.auditStatements],
+    AuditStatementLiterals: row.auditStatementLiterals,
+    AuditResultDigest: row.auditResultDigest,
     InstanceCreateTime: row.createdAt.toISOString(),
   };
 }

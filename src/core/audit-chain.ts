@@ -24,11 +24,20 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** hash(n) = SHA-256(hash(n-1) || n as 8 bytes big-endian || body as UTF-8). */
-export function chainHash(prevHash: Buffer, seq: bigint, body: string): Buffer {
+/**
+ * hash(n) = SHA-256(hash(n-1) || n as 8 bytes big-endian || period as UTF-8 || 0x00 || body as UTF-8). The period
+ * (the partition) is covered so that moving an event to another partition is seen too.
+ */
+export function chainHash(prevHash: Buffer, seq: bigint, period: string, body: string): Buffer {
   const n = Buffer.alloc(8);
   n.writeBigUInt64BE(seq);
-  return createHash('sha256').update(prevHash).update(n).update(body, 'utf8').digest();
+  return createHash('sha256')
+    .update(prevHash)
+    .update(n)
+    .update(period, 'utf8')
+    .update(Buffer.of(0))
+    .update(body, 'utf8')
+    .digest();
 }
 
 /** What the trail stores of one event: its id and body, and the copies of its fields the lookups filter on. */
@@ -66,6 +75,25 @@ export function eventNameOf(event: AuditEvent): string {
   return event.type === 'api.call' ? event.eventName : event.type;
 }
 
+/** The columns of an event about one database session: who, from where, on which instance. */
+function sessionColumns(
+  event: { requestId: string; principalArn?: string; dbUser: string; source: string; instance: string },
+  outcome: string,
+  errorCode: string | null,
+  accessKeyId: string | null,
+): Omit<TrailEntry, 'eventId' | 'eventTime' | 'eventName' | 'body'> {
+  return {
+    requestId: event.requestId,
+    principal: event.principalArn ?? null,
+    username: event.dbUser,
+    accessKeyId,
+    sourceIp: ipOf(event.source),
+    resource: event.instance,
+    outcome,
+    errorCode,
+  };
+}
+
 /** The columns copied out of the event (verify recomputes them from the body and compares). */
 export function entryOf(event: StoredEvent): TrailEntry {
   const body = canonicalJson(event);
@@ -74,39 +102,14 @@ export function entryOf(event: StoredEvent): TrailEntry {
     case 'db.connect':
       return {
         ...common,
-        requestId: event.requestId,
-        principal: event.principalArn ?? null,
-        username: event.dbUser,
-        accessKeyId: event.accessKeyId ?? null,
-        sourceIp: ipOf(event.source),
-        resource: event.instance,
-        outcome: event.outcome,
-        errorCode: event.code ?? null,
+        ...sessionColumns(event, event.outcome, event.code ?? null, event.accessKeyId ?? null),
       };
     case 'db.disconnect':
-      return {
-        ...common,
-        requestId: event.requestId,
-        principal: event.principalArn ?? null,
-        username: event.dbUser,
-        accessKeyId: null,
-        sourceIp: ipOf(event.source),
-        resource: event.instance,
-        outcome: event.reason,
-        errorCode: null,
-      };
+      return { ...common, ...sessionColumns(event, event.reason, null, null) };
+    case 'db.statement':
+      return { ...common, ...sessionColumns(event, event.outcome, event.sqlstate ?? null, null) };
     case 'db.session.revoked':
-      return {
-        ...common,
-        requestId: event.requestId,
-        principal: event.principalArn,
-        username: event.dbUser,
-        accessKeyId: event.accessKeyId,
-        sourceIp: ipOf(event.source),
-        resource: event.instance,
-        outcome: 'revoked',
-        errorCode: event.code,
-      };
+      return { ...common, ...sessionColumns(event, 'revoked', event.code, event.accessKeyId) };
     case 'alert':
       return {
         ...common,
@@ -182,6 +185,12 @@ export interface DigestBody {
   /** Hex hash of event toSeq (of the previous digest's last event, or the genesis hash, when none). */
   readonly lastHash: string;
   readonly partitions: readonly PartitionStart[];
+  /** Partitions retention dropped since the previous digest (their seq ranges), signed here. */
+  readonly dropped?: readonly {
+    readonly period: string;
+    readonly firstSeq: string;
+    readonly lastSeq: string;
+  }[];
   /** Base64 signature of the previous digest; null for the first. */
   readonly previousSignature: string | null;
   readonly keyId: string;

@@ -118,10 +118,10 @@ const MOVE_WINDOW = 64n;
 
 /** The seq whose hash the row's stored hash is, near its own, or null when none is (its content changed). */
 function originOf(row: TrailRow): bigint | null {
-  if (chainHash(row.prevHash, row.seq, row.body).equals(row.hash)) return row.seq;
+  if (chainHash(row.prevHash, row.seq, row.period, row.body).equals(row.hash)) return row.seq;
   for (let d = 1n; d <= MOVE_WINDOW; d++) {
     for (const s of [row.seq - d, row.seq + d]) {
-      if (s > 0n && chainHash(row.prevHash, s, row.body).equals(row.hash)) return s;
+      if (s > 0n && chainHash(row.prevHash, s, row.period, row.body).equals(row.hash)) return s;
     }
   }
   return null;
@@ -230,7 +230,37 @@ export async function verifyTrail(input: VerifyInput): Promise<VerifyReport> {
     signedHash.set(BigInt(d.body.toSeq), { hash: d.body.lastHash, digest: d.seq });
     for (const p of d.body.partitions) partitionStart.set(BigInt(p.firstSeq), p.prevHash);
   }
-  const newestSigned = digests.length > 0 ? BigInt(digests[digests.length - 1]?.body.toSeq ?? '0') : 0n;
+  // The furthest any digest signed (not just the newest: a digest signed after a rewind names less).
+  const newestSigned = digests.reduce((m, d) => (BigInt(d.body.toSeq) > m ? BigInt(d.body.toSeq) : m), 0n);
+  // Consecutive digests cover consecutive ranges.
+  for (let i = 1; i < digests.length; i++) {
+    const before = digests[i - 1];
+    const d = digests[i];
+    if (!before || !d || d.seq !== before.seq + 1n) continue; // a gap is reported above
+    const from = BigInt(d.body.fromSeq);
+    const to = BigInt(d.body.toSeq);
+    if (from !== BigInt(before.body.toSeq) + 1n || to < from - 1n) {
+      add({
+        kind: 'digest-invalid',
+        seq: d.seq.toString(),
+        message: `digest ${d.seq} covers ${from}..${to}, which does not follow digest ${before.seq}'s ${before.body.fromSeq}..${before.body.toSeq}: events were deleted or rewritten between them`,
+      });
+    }
+  }
+  // Signed retention drops: the only way the beginning of the chain may be missing.
+  const signedDrops = digests
+    .flatMap((d) => d.body.dropped ?? [])
+    .map((x) => ({ first: BigInt(x.firstSeq), last: BigInt(x.lastSeq) }))
+    .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  /** Whether signed drops account for exactly 1..upTo. */
+  const dropsCover = (upTo: bigint) => {
+    let next = 1n;
+    for (const x of signedDrops) {
+      if (x.first !== next) return false;
+      next = x.last + 1n;
+    }
+    return next === upTo + 1n;
+  };
 
   // 2. The events, in seq order.
   let events = 0;
@@ -255,11 +285,14 @@ export async function verifyTrail(input: VerifyInput): Promise<VerifyReport> {
     const check = inRange(row.seq);
     if (firstSeq === null) {
       firstSeq = row.seq;
-      // Where the trail starts: the genesis, or a point a signed digest vouches for (retention dropped the rest).
+      // Where the trail starts: the genesis; or, after retention, the start of a partition a digest names, with
+      // signed drops accounting for every event before it; or, for a check from a given event on, the end of a
+      // signed digest's range.
+      const prevHex = row.prevHash.toString('hex');
       const anchored =
         (row.seq === 1n && row.prevHash.equals(GENESIS_HASH)) ||
-        partitionStart.get(row.seq) === row.prevHash.toString('hex') ||
-        signedHash.get(row.seq - 1n)?.hash === row.prevHash.toString('hex');
+        (partitionStart.get(row.seq) === prevHex && dropsCover(row.seq - 1n)) ||
+        (input.fromSeq !== undefined && signedHash.get(row.seq - 1n)?.hash === prevHex);
       const dropped = (input.dropped ?? []).filter((d) => d.lastSeq < row.seq);
       if (!anchored && row.seq > 1n) {
         add({
@@ -267,7 +300,7 @@ export async function verifyTrail(input: VerifyInput): Promise<VerifyReport> {
           seq: '1',
           message:
             dropped.length > 0
-              ? `events before ${row.seq} were dropped by retention, but no signed digest vouches for where the trail now starts`
+              ? `events before ${row.seq} are missing: retention dropped some, but no signed digest accounts for all of 1..${row.seq - 1n} and for where the trail now starts`
               : `events 1..${row.seq - 1n} are missing (deleted)`,
         });
       } else if (!anchored && check) {

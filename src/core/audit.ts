@@ -1,8 +1,10 @@
-// The audit events: one per connection attempt, revoked session, ended session, management call and alert. The
+// The audit events: one per connection attempt, revoked session, ended session, statement (instances that opt
+// in), management call and alert. The
 // sinks: the log line, the metrics, the detectors and the durable hash-chained trail (src/store/audit-trail.ts).
 import type { ErrorCode } from './errors.js';
 import { capLogFields } from './log-fields.js';
 import type { Logger } from './logger.js';
+import type { StatementClass } from './types.js';
 
 export interface ConnectAttemptEvent {
   readonly type: 'db.connect';
@@ -31,6 +33,8 @@ export interface ConnectAttemptEvent {
   readonly engine?: string;
   /** From accepting the connection to this outcome (monotonic clock), when known. */
   readonly elapsedMs?: number;
+  /** Admitted sessions: the backend's id for the session (PostgreSQL process id, `%p` in its logs). */
+  readonly backendPid?: number;
 }
 
 export interface SessionRevokedEvent {
@@ -67,6 +71,53 @@ export interface SessionEndedEvent {
   readonly bytesToClient: number;
 }
 
+/**
+ * One statement a relayed session ran, on an instance with `AuditStatements` on (docs/audit.md "Statement
+ * events"): its pgaudit class, PostgreSQL's command tag, the text (literals replaced by `$n` unless the
+ * instance keeps them), what came back. Also a gap in what could be followed (`gap`, command `UNKNOWN`).
+ */
+export interface StatementEvent {
+  readonly type: 'db.statement';
+  /** When the statement completed (or the gap began). */
+  readonly at: string;
+  /** The session's request id (its `db.connect` event's). */
+  readonly requestId: string;
+  readonly instance: string;
+  readonly dbUser: string;
+  readonly database: string;
+  readonly principalArn?: string;
+  readonly source: string;
+  readonly class: StatementClass;
+  /** PostgreSQL's command tag without its counts (`SELECT`, `CREATE TABLE`), or `UNKNOWN` for a gap. */
+  readonly command: string;
+  /** The statement's text, literals replaced by `$n` unless the instance keeps them; empty when not known. */
+  readonly statement: string;
+  /** The text did not parse (or was too large to parse): class MISC, text left out entirely. */
+  readonly parseError?: true;
+  /** Executed through a prepared statement or portal the gateway no longer knows (its text is not known). */
+  readonly statementUnknown?: true;
+  /** The row count of the command tag (SELECT, INSERT, UPDATE, DELETE, MERGE, COPY, FETCH, MOVE). */
+  readonly rows?: number;
+  /** Hex SHA-256 over the rows sent to the client (each DataRow body, length-prefixed), when the instance asks. */
+  readonly resultSha256?: string;
+  /** `unknown`: the session ended before the statement's outcome was seen, or a gap. */
+  readonly outcome: 'success' | 'failure' | 'unknown';
+  /** The error's SQLSTATE, for a failure. */
+  readonly sqlstate?: string;
+  /** Counts every statement of the session from 1, recorded or not (pgaudit's statement ID); a gap repeats the last. */
+  readonly statementIndex: number;
+  /** From when the backend could start it (sent, and the previous one answered) to its completion. */
+  readonly durationMs?: number;
+  /** An Execute that stopped at its row limit (PortalSuspended): `rows` counts the rows of this Execute. */
+  readonly suspended?: true;
+  /**
+   * Statements were not followed from here (command `UNKNOWN`): `pending-limit` (too many unanswered requests),
+   * `desync` (an answer that matched no request), `observer-error` (a fault in the observer; nothing more of the
+   * session is recorded). Following resumes once the backend has answered everything sent before the gap.
+   */
+  readonly gap?: 'pending-limit' | 'desync' | 'observer-error';
+}
+
 /** What a detector saw in the stream of events (src/core/detectors.ts). */
 export interface AlertEvent {
   readonly type: 'alert';
@@ -74,13 +125,15 @@ export interface AlertEvent {
   /** `failure-burst`: many refused attempts from one source or for one principal; `inactive-key-use`: a token
    * signed with a deactivated access key; `session-revoked`: an open session ended by a revocation;
    * `new-network`: a subject's first admitted login from a network (/24, /48) it never logged in from;
-   * `outside-hours`: an admitted login outside the configured hours. */
+   * `outside-hours`: an admitted login outside the configured hours; `trail-tampered`: the audit trail went
+   * backwards since the last signed digest (the next digest is refused). */
   readonly detector:
     | 'failure-burst'
     | 'inactive-key-use'
     | 'session-revoked'
     | 'new-network'
-    | 'outside-hours';
+    | 'outside-hours'
+    | 'trail-tampered';
   /** What it is about: `source <ip>`, `principal <arn>`, `access key <id>`. */
   readonly subject: string;
   readonly instance?: string;
@@ -91,6 +144,8 @@ export interface AlertEvent {
   readonly windowSeconds?: number;
   /** For `new-network`: the network the login came from. */
   readonly network?: string;
+  /** For `trail-tampered`: what was found (the head behind a signed event, a signed event rewritten). */
+  readonly reason?: string;
 }
 
 /** Who made a management call, as CloudTrail's `userIdentity`. */
@@ -128,6 +183,7 @@ export type AuditEvent =
   | ConnectAttemptEvent
   | SessionRevokedEvent
   | SessionEndedEvent
+  | StatementEvent
   | AlertEvent
   | ManagementEvent;
 

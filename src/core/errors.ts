@@ -125,6 +125,14 @@ export const ERRORS = {
     description:
       'The backend answered but refused Gatehouse (for example its own authentication failed, it is starting up or out of connection slots). The operator log has the backend message.',
   },
+  GH_SESSION_IDENTITY_FAILED: {
+    http: 503,
+    awsCode: 'ServiceUnavailable',
+    message:
+      'the database of instance "{instance}" could not record who is connected, so the session was not opened',
+    description:
+      "The instance's database has Gatehouse's session identity functions (gatehouse.session_principal(), used by row-level security and triggers) and the database user is a member of gatehouse_session, but recording this session's identity failed, so the login was refused rather than relayed without it (docs/audit.md, \"Identity in the database\"). The operator detail has the backend's error: for example a session started by a client setting that the claim cannot undo, the table unwritable, or the admin that installed the functions lacking a privilege. A read-only replica is not a failure: sessions there simply have no recorded identity.",
+  },
   GH_BACKEND_TIMEOUT: {
     http: 504,
     awsCode: 'ServiceUnavailable',

@@ -5,6 +5,8 @@ import { clientText } from './client-text.js';
 export const LOG_VALUE_MAX = 256;
 /** Most units any other string field or message takes (server sentences that may quote a client, ARNs). */
 export const LOG_TEXT_MAX = 2048;
+/** Most units a statement's text takes in a `db.statement` event (docs/audit.md "Statement events"). */
+export const LOG_STATEMENT_MAX = 4096;
 
 /**
  * Fields whose value a client chooses (start-up parameters, token parts) or that name the client: these get the
@@ -40,6 +42,7 @@ export function capLogValue(value: string, max = LOG_VALUE_MAX): string {
 
 /** The cap that applies to field `key`. */
 export function logCapFor(key: string): number {
+  if (key === 'statement') return LOG_STATEMENT_MAX;
   return CLIENT_LOG_FIELDS.has(key) ? LOG_VALUE_MAX : LOG_TEXT_MAX;
 }
 

@@ -9,6 +9,16 @@ export type DbEngine = string;
 export const DB_USER_AUTH = ['password', 'iam'] as const;
 export type DbUserAuth = (typeof DB_USER_AUTH)[number];
 
+/**
+ * pgaudit's statement classes (`pgaudit.log`), which `AuditStatements` names: statements of these classes become
+ * `db.statement` audit events (docs/audit.md "Statement events"). `ALL` (as a setting only) means every class.
+ */
+export const STATEMENT_CLASSES = ['READ', 'WRITE', 'FUNCTION', 'ROLE', 'DDL', 'MISC'] as const;
+export type StatementClass = (typeof STATEMENT_CLASSES)[number];
+/** What `AuditStatements` may hold: the classes, or `ALL`. */
+export const STATEMENT_CLASS_SETTINGS = [...STATEMENT_CLASSES, 'ALL'] as const;
+export type StatementClassSetting = (typeof STATEMENT_CLASS_SETTINGS)[number];
+
 /** What the API returns for an instance (mirrors RDS DescribeDBInstances field names). */
 export interface InstanceView {
   DBInstanceIdentifier: string;
@@ -25,6 +35,12 @@ export interface InstanceView {
   /** Whether open IAM sessions end when the access that allowed them is revoked. */
   TerminateRevokedIAMSessions: boolean;
   AuditFailOpen: boolean;
+  /** Statement classes recorded as `db.statement` events (pgaudit's names, or `ALL`); empty: none. */
+  AuditStatements: StatementClassSetting[];
+  /** Whether statement events keep literals (default false: constants replaced by `$n`). */
+  AuditStatementLiterals: boolean;
+  /** Whether statement events carry the SHA-256 digest of the rows sent to the client. */
+  AuditResultDigest: boolean;
   InstanceCreateTime: string;
 }
 
@@ -53,6 +69,12 @@ export interface CreateInstanceInput {
   terminateRevokedIamSessions?: boolean;
   /** Default false: a login is refused when its "allowed" audit event cannot be committed. */
   auditFailOpen?: boolean;
+  /** Default none (no statement events). Case-insensitive; stored upper-case, de-duplicated. */
+  auditStatements?: string[];
+  /** Default false. */
+  auditStatementLiterals?: boolean;
+  /** Default false. */
+  auditResultDigest?: boolean;
 }
 
 export interface ModifyInstanceInput {
@@ -65,6 +87,10 @@ export interface ModifyInstanceInput {
   endpointAliases?: string[];
   terminateRevokedIamSessions?: boolean;
   auditFailOpen?: boolean;
+  /** Replaces the classes; an empty list turns statement events off. */
+  auditStatements?: string[];
+  auditStatementLiterals?: boolean;
+  auditResultDigest?: boolean;
 }
 
 export interface CreateDbUserInput {

@@ -42,7 +42,7 @@ export interface AdminSession {
    * Install (or update) what lets the backend know who is really connected, unforgeably (PostgreSQL: the
    * `gatehouse` schema's session identity functions); idempotent.
    */
-  installSessionIdentity(): Promise<void>;
+  installSessionIdentity(roles?: readonly string[]): Promise<void>;
   /** Let the role's sessions carry a session identity; false when it is not installed. */
   grantSessionIdentity(username: string): Promise<boolean>;
   close(): Promise<void>;

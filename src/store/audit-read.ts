@@ -245,23 +245,45 @@ export async function writeDigest(
     );
     const last = prev.rows[0];
     if (last && unlessSince && last.created_at > unlessSince) return null;
-    const fromSeq = last ? BigInt(last.to_seq) + 1n : 1n;
-    const starts = await c.query<{ period: string; seq: string; prev_hash: Buffer }>(
-      `SELECT DISTINCT ON (period) period, seq::text AS seq, prev_hash FROM gh_audit_events
-        WHERE seq BETWEEN $1 AND $2 ORDER BY period, gh_audit_events.seq`,
-      [fromSeq.toString(), head.seq.toString()],
-    );
-    // A partition starts in this range if its first event is here (not just its first event in the range).
-    const partitions: PartitionStart[] = [];
-    for (const s of starts.rows) {
-      const before = await c.query(`SELECT 1 FROM gh_audit_events WHERE period = $1 AND seq < $2 LIMIT 1`, [
-        s.period,
-        s.seq,
-      ]);
-      if (before.rowCount === 0) {
-        partitions.push({ period: s.period, firstSeq: s.seq, prevHash: s.prev_hash.toString('hex') });
+    if (last) {
+      // Never sign over a trail that went backwards: the head behind the last signed event, or that event no
+      // longer the one signed, means the newest events were deleted or rewritten. Refuse (the caller alerts);
+      // signing now would make the deletion look like a quiet hour.
+      const lastBody = JSON.parse(last.body) as DigestBody;
+      const signedTo = BigInt(lastBody.toSeq);
+      if (head.seq < signedTo) {
+        throw new AuditTamperedError(
+          `the chain head is at ${head.seq}, behind event ${signedTo} that digest ${last.digest_seq} signed`,
+        );
+      }
+      if (signedTo > 0n) {
+        const at = await c.query<{ hash: Buffer }>(
+          'SELECT hash FROM gh_audit_events WHERE seq = $1 LIMIT 1',
+          [signedTo.toString()],
+        );
+        const hash = at.rows[0]?.hash;
+        if (hash && hash.toString('hex') !== lastBody.lastHash) {
+          throw new AuditTamperedError(`event ${signedTo} is not the one digest ${last.digest_seq} signed`);
+        }
       }
     }
+    const fromSeq = last ? BigInt(last.to_seq) + 1n : 1n;
+    // Partitions that began in this range (recorded by the writer that opened each period).
+    const starts = await c.query<{ period: string; first_seq: string; prev_hash: Buffer }>(
+      `SELECT period, first_seq::text AS first_seq, prev_hash FROM gh_audit_partitions
+        WHERE first_seq BETWEEN $1 AND $2 ORDER BY gh_audit_partitions.first_seq`,
+      [fromSeq.toString(), head.seq.toString()],
+    );
+    const partitions: PartitionStart[] = starts.rows.map((r) => ({
+      period: r.period,
+      firstSeq: r.first_seq,
+      prevHash: r.prev_hash.toString('hex'),
+    }));
+    // Retention drops not yet signed: signing them is what lets verification accept the missing beginning.
+    const drops = await c.query<{ period: string; first_seq: string; last_seq: string }>(
+      `SELECT period, first_seq::text AS first_seq, last_seq::text AS last_seq FROM gh_audit_dropped
+        WHERE digest_seq IS NULL ORDER BY gh_audit_dropped.first_seq`,
+    );
     const digestSeq = last ? BigInt(last.digest_seq) + 1n : 1n;
     const body: DigestBody = {
       version: 1,
@@ -271,6 +293,7 @@ export async function writeDigest(
       toSeq: head.seq.toString(),
       lastHash: head.hash.toString('hex'),
       partitions,
+      dropped: drops.rows.map((r) => ({ period: r.period, firstSeq: r.first_seq, lastSeq: r.last_seq })),
       previousSignature: last ? last.signature.toString('base64') : null,
       keyId: keyIdOf(signer.publicKey),
     };
@@ -281,8 +304,21 @@ export async function writeDigest(
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [digestSeq.toString(), now, fromSeq.toString(), head.seq.toString(), body.keyId, text, signature],
     );
+    if (drops.rows.length > 0) {
+      await c.query('UPDATE gh_audit_dropped SET digest_seq = $1 WHERE digest_seq IS NULL', [
+        digestSeq.toString(),
+      ]);
+    }
     return { digestSeq, body: text, signature };
   });
+}
+
+/** The trail in the store went backwards since the last digest: not signed, raised as an alert by the caller. */
+export class AuditTamperedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditTamperedError';
+  }
 }
 
 /** When the newest digest was written (null: never), to decide whether this node should write the next. */
@@ -301,6 +337,10 @@ export async function lastDigestTime(pool: Queryable): Promise<Date | null> {
  */
 export async function dropExpiredPartitions(store: Store, cutoff: Date): Promise<string[]> {
   return store.withTransaction(async (c) => {
+    // The parent's lock first, with a short wait (a long verify or export holds a share lock): writers queue on
+    // the head row only for the moment the drop itself takes, never behind a lock wait.
+    await c.query("SET LOCAL lock_timeout = '2s'");
+    await c.query('LOCK TABLE gh_audit_events IN ACCESS EXCLUSIVE MODE');
     const head = await lockHead(c);
     const parts = await c.query<{ period: string }>(
       `SELECT substring(c.relname from 'gh_audit_events_(.*)') AS period FROM pg_inherits i

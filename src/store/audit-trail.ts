@@ -40,7 +40,7 @@ export interface AuditTrail extends AuditSink {
   backlog(): number;
   /** Events dropped because the backlog was full while the store was away. */
   dropped(): number;
-  /** Resolves when everything queued so far is committed (or its write failed). */
+  /** Resolves when everything queued so far is committed, or when a write attempt failed (the rest is retried). */
   flush(): Promise<void>;
   /** Flush, then stop; further events are refused. */
   close(): Promise<void>;
@@ -48,6 +48,8 @@ export interface AuditTrail extends AuditSink {
 
 interface Pending {
   readonly event: AuditEvent;
+  /** Given when queued, so a retry after an unclear failure can tell whether the batch was in fact written. */
+  readonly eventId: string;
   /** A commit() caller waiting: rejected (not retried) when the write fails. */
   readonly waiter: { resolve(): void; reject(e: unknown): void } | null;
 }
@@ -59,20 +61,33 @@ interface Head {
   period: string;
 }
 
+/** Server-side bounds inside a write (the client-side query deadline does not stop the server waiting). */
+const WRITE_LOCK_TIMEOUT = '5s';
+const WRITE_STATEMENT_TIMEOUT = '10s';
+/** Consecutive failures of one batch for a reason other than an outage before it is set aside (logged, counted). */
+const MAX_BATCH_FAILURES = 5;
+
 export function createAuditTrail(o: AuditTrailOptions): AuditTrail {
   const granularity = o.granularity ?? 'month';
   const maxBatch = o.maxBatch ?? 1000;
   const maxBacklog = o.maxBacklog ?? 100_000;
   const retryMs = o.retryMs ?? 1000;
+  /** commit() callers (logins waiting to be admitted): always written first, never kept across a failure. */
+  let waiting: Pending[] = [];
+  /** emit()ted events: written after the waiting ones, kept and retried while the store is away. */
   let queue: Pending[] = [];
   let running: Promise<void> | null = null;
   let retry: NodeJS.Timeout | undefined;
   let droppedCount = 0;
   let closed = false;
+  /** The last batch failed in a way that may still have committed: check before writing it again. */
+  let unclear: Pending[] | null = null;
+  let failures = 0;
   const idle: (() => void)[] = [];
+  const pendingCount = () => waiting.length + queue.length;
 
   const kick = () => {
-    if (running || retry || queue.length === 0) {
+    if (running || retry || pendingCount() === 0) {
       if (!running && !retry) for (const f of idle.splice(0)) f();
       return;
     }
@@ -82,18 +97,55 @@ export function createAuditTrail(o: AuditTrailOptions): AuditTrail {
     });
   };
 
+  const rejectWaiting = (error: unknown) => {
+    for (const p of waiting) p.waiter?.reject(error);
+    waiting = [];
+  };
+
   const drain = async () => {
-    while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
+    while (pendingCount() > 0) {
       const started = performance.now();
+      let batch: Pending[] = [];
+      // After a failure whose outcome is unclear (a timeout may come after the server committed), look first:
+      // events already in the trail leave the queue instead of being written twice.
+      const check = unclear;
+      unclear = null;
       try {
+        if (check && (await alreadyWritten(o.store, check))) {
+          const written = new Set(check.map((p) => p.eventId));
+          queue = queue.filter((p) => !written.has(p.eventId));
+          o.logger.info({ events: written.size }, 'audit batch found written after an unclear failure');
+          if (pendingCount() === 0) break;
+        }
+        const fromWaiting = waiting.slice(0, maxBatch);
+        const fromQueue = queue.slice(0, maxBatch - fromWaiting.length);
+        batch = [...fromWaiting, ...fromQueue];
+        waiting = waiting.slice(fromWaiting.length);
+        queue = queue.slice(fromQueue.length);
         await writeBatch(o.store, batch, o.clock.now(), granularity);
+        failures = 0;
       } catch (error) {
-        // Waiting logins are refused now (fail closed); the rest go back to the front, in order, for a retry.
-        const retained = batch.filter((p) => p.waiter === null);
+        const outage = isGatehouseError(error) && error.code === 'GH_STORE_UNAVAILABLE';
+        // Waiting logins are refused now (fail closed), those in the batch and those queued behind it: none of
+        // them may wait out an outage. The emitted events go back to the front, in order, for a retry.
         for (const p of batch) p.waiter?.reject(error);
-        queue = [...retained, ...queue];
+        rejectWaiting(error);
+        const retained = batch.filter((p) => p.waiter === null);
+        failures += 1;
+        if (!outage && failures >= MAX_BATCH_FAILURES) {
+          // Not the store being away but this batch itself (a bug): set it aside rather than block the trail.
+          droppedCount += retained.length;
+          o.logger.error(
+            { err: error, dropped: retained.length, total: droppedCount },
+            'audit batch failed repeatedly: its events were dropped',
+          );
+          failures = 0;
+        } else {
+          queue = [...retained, ...queue];
+          // A timeout or a lost connection may come after the server committed: look before writing again (and if
+          // the look itself failed, the earlier question is still open).
+          unclear = batch.length === 0 ? check : outage ? retained : null;
+        }
         if (queue.length > maxBacklog) {
           const excess = queue.length - maxBacklog;
           queue = queue.slice(excess);
@@ -104,7 +156,7 @@ export function createAuditTrail(o: AuditTrailOptions): AuditTrail {
           );
         }
         // A store outage is logged once by the store itself; anything else is worth a line each time.
-        if (isGatehouseError(error) && error.code === 'GH_STORE_UNAVAILABLE') {
+        if (outage) {
           o.logger.debug(
             { detail: error.detail, backlog: queue.length },
             'audit trail write failed; retrying',
@@ -112,10 +164,10 @@ export function createAuditTrail(o: AuditTrailOptions): AuditTrail {
         } else {
           o.logger.warn({ err: error, backlog: queue.length }, 'audit trail write failed; retrying');
         }
-        if (closed) {
-          for (const f of idle.splice(0)) f();
-          return;
-        }
+        // flush() callers are answered now (their events are queued for the retry, not written): a digest or a
+        // shutdown must not wait out a store outage.
+        for (const f of idle.splice(0)) f();
+        if (closed) return;
         retry = setTimeout(() => {
           retry = undefined;
           kick();
@@ -129,7 +181,8 @@ export function createAuditTrail(o: AuditTrailOptions): AuditTrail {
   };
 
   const enqueue = (p: Pending) => {
-    queue.push(p);
+    if (p.waiter) waiting.push(p);
+    else queue.push(p);
     // Same-tick events share a transaction: the drain starts on the next turn of the event loop.
     if (!running && !retry) setImmediate(kick);
   };
@@ -140,19 +193,28 @@ export function createAuditTrail(o: AuditTrailOptions): AuditTrail {
         o.logger.error({ type: event.type }, 'audit event after the trail closed: not written');
         return;
       }
-      enqueue({ event, waiter: null });
+      enqueue({ event, eventId: randomUUID(), waiter: null });
     },
     commit(event) {
       if (closed) return Promise.reject(new Error('the audit trail is closed'));
-      return new Promise<void>((resolve, reject) => enqueue({ event, waiter: { resolve, reject } }));
+      // While an outage is being waited out, a login does not wait for the next retry: it is the retry (so the
+      // first login after the store is back succeeds, and one during the outage is refused as soon as it fails).
+      if (retry) {
+        clearTimeout(retry);
+        retry = undefined;
+      }
+      return new Promise<void>((resolve, reject) =>
+        enqueue({ event, eventId: randomUUID(), waiter: { resolve, reject } }),
+      );
     },
-    backlog: () => queue.length,
+    backlog: () => pendingCount(),
     dropped: () => droppedCount,
     flush() {
-      if (!running && !retry && queue.length === 0) return Promise.resolve();
+      if (!running && pendingCount() === 0) return Promise.resolve();
+      if (!running && retry) return Promise.resolve(); // waiting out an outage: nothing will happen before it
       return new Promise<void>((resolve) => {
         idle.push(resolve);
-        if (!running && !retry) kick();
+        if (!running) kick();
       });
     },
     async close() {
@@ -166,12 +228,23 @@ export function createAuditTrail(o: AuditTrailOptions): AuditTrail {
         idle.push(resolve);
         kick();
       });
+      rejectWaiting(new Error('the audit trail closed before this event was written'));
       if (queue.length > 0) {
         o.logger.error({ lost: queue.length }, 'audit events not written at shutdown (store unreachable)');
         queue = [];
       }
     },
   };
+}
+
+/** Whether a batch whose write failed unclearly is in the trail after all (its first event id is there). */
+async function alreadyWritten(store: Store, batch: readonly Pending[]): Promise<boolean> {
+  const first = batch[0];
+  if (!first) return false;
+  const r = await store.pool.query('SELECT 1 FROM gh_audit_events WHERE event_id = $1::uuid LIMIT 1', [
+    first.eventId,
+  ]);
+  return (r.rowCount ?? 0) > 0;
 }
 
 async function writeBatch(
@@ -181,12 +254,19 @@ async function writeBatch(
   granularity: PartitionGranularity,
 ) {
   await store.withTransaction(async (c) => {
+    await c.query(
+      `SET LOCAL lock_timeout = '${WRITE_LOCK_TIMEOUT}'; SET LOCAL statement_timeout = '${WRITE_STATEMENT_TIMEOUT}'`,
+    );
     const head = await lockHead(c);
     const period = maxPeriod(head.period, periodOf(now, granularity));
     if (period !== head.period) {
-      const table = partitionTable(period);
+      // Usually created ahead by the node's timer (ensurePartition); created here if not.
+      await ensurePartition(c, period);
+      // Where the partition's events begin: what a digest names so verification can start there.
       await c.query(
-        `CREATE TABLE IF NOT EXISTS ${table} PARTITION OF gh_audit_events FOR VALUES IN ('${period}')`,
+        `INSERT INTO gh_audit_partitions (period, first_seq, prev_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (period) DO NOTHING`,
+        [period, (head.seq + 1n).toString(), head.hash],
       );
     }
     const rows: { seq: bigint; entry: TrailEntry; prev: Buffer; hash: Buffer }[] = [];
@@ -194,8 +274,8 @@ async function writeBatch(
     let seq = head.seq;
     for (const p of batch) {
       seq += 1n;
-      const entry = entryOf({ ...p.event, eventId: randomUUID() });
-      const hash = chainHash(prev, seq, entry.body);
+      const entry = entryOf({ ...p.event, eventId: p.eventId });
+      const hash = chainHash(prev, seq, period, entry.body);
       rows.push({ seq, entry, prev, hash });
       prev = hash;
     }
@@ -244,6 +324,28 @@ export async function lockHead(c: pg.PoolClient): Promise<Head> {
   const row = r.rows[0];
   if (!row) throw new Error('the audit chain head row is missing (migration 005)');
   return { seq: BigInt(row.seq), hash: row.hash, period: row.period };
+}
+
+/**
+ * Make sure the period's partition exists: created as a plain table and attached (ATTACH takes a weaker lock on
+ * the parent than CREATE TABLE ... PARTITION OF, so lookups and verification keep running), under a lock
+ * timeout. The node's timer calls it ahead of each period, outside the chain's head lock.
+ */
+export async function ensurePartition(c: Pick<pg.PoolClient, 'query'>, period: string): Promise<void> {
+  const table = partitionTable(period);
+  const exists = await c.query('SELECT 1 FROM pg_class WHERE relname = $1', [table]);
+  if ((exists.rowCount ?? 0) > 0) return;
+  await c.query(`CREATE TABLE IF NOT EXISTS ${table} (LIKE gh_audit_events INCLUDING DEFAULTS)`);
+  await c.query(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_period CHECK (period = '${period}')`);
+  await c.query(`ALTER TABLE gh_audit_events ATTACH PARTITION ${table} FOR VALUES IN ('${period}')`);
+}
+
+/** Create a coming period's partition ahead (the node's timer), waiting at most 2 s for the parent's lock. */
+export async function preparePartition(store: Store, period: string): Promise<void> {
+  await store.withTransaction(async (c) => {
+    await c.query("SET LOCAL lock_timeout = '2s'");
+    await ensurePartition(c, period);
+  });
 }
 
 /** Periods never go backwards (a node whose clock is behind keeps writing into the newest partition). */

@@ -1,6 +1,6 @@
 // gh_instances rows: the registered database instances and where the gateway listens for each.
 import type pg from 'pg';
-import type { DbEngine } from '../core/types.js';
+import type { DbEngine, StatementClassSetting } from '../core/types.js';
 
 export interface InstanceRow {
   readonly id: string;
@@ -20,13 +20,19 @@ export interface InstanceRow {
   readonly iamTerminateSessions: boolean;
   /** AuditFailOpen: admit a login whose "allowed" audit event could not be committed (default: refuse it). */
   readonly auditFailOpen: boolean;
+  /** AuditStatements: pgaudit classes (or ALL) recorded as db.statement events; empty: none. */
+  readonly auditStatements: readonly StatementClassSetting[];
+  /** AuditStatementLiterals: keep literals in the recorded statement text. */
+  readonly auditStatementLiterals: boolean;
+  /** AuditResultDigest: add the SHA-256 of the rows sent to the client. */
+  readonly auditResultDigest: boolean;
   readonly createdAt: Date;
 }
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
 const COLUMNS =
-  'id, identifier, engine, dbi_resource_id, backend_url, backend_password, listen_host, listen_port, force_ssl, iam_auth, endpoint_aliases, iam_terminate_sessions, audit_fail_open, created_at';
+  'id, identifier, engine, dbi_resource_id, backend_url, backend_password, listen_host, listen_port, force_ssl, iam_auth, endpoint_aliases, iam_terminate_sessions, audit_fail_open, audit_statements, audit_statement_literals, audit_result_digest, created_at';
 
 function toRow(r: Record<string, unknown>): InstanceRow {
   return {
@@ -43,6 +49,9 @@ function toRow(r: Record<string, unknown>): InstanceRow {
     endpointAliases: (r['endpoint_aliases'] as string[] | null) ?? [],
     iamTerminateSessions: r['iam_terminate_sessions'] as boolean,
     auditFailOpen: r['audit_fail_open'] as boolean,
+    auditStatements: (r['audit_statements'] as StatementClassSetting[] | null) ?? [],
+    auditStatementLiterals: r['audit_statement_literals'] as boolean,
+    auditResultDigest: r['audit_result_digest'] as boolean,
     createdAt: r['created_at'] as Date,
   };
 }
@@ -75,8 +84,9 @@ export async function insertInstance(
 ): Promise<InstanceRow> {
   const res = await db.query(
     `INSERT INTO gh_instances (identifier, engine, dbi_resource_id, backend_url, backend_password, listen_host, listen_port,
-                               force_ssl, iam_auth, endpoint_aliases, iam_terminate_sessions, audit_fail_open)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12) RETURNING ${COLUMNS}`,
+                               force_ssl, iam_auth, endpoint_aliases, iam_terminate_sessions, audit_fail_open,
+                               audit_statements, audit_statement_literals, audit_result_digest)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12, $13::text[], $14, $15) RETURNING ${COLUMNS}`,
     [
       row.identifier,
       row.engine,
@@ -90,6 +100,9 @@ export async function insertInstance(
       [...row.endpointAliases],
       row.iamTerminateSessions,
       row.auditFailOpen,
+      [...row.auditStatements],
+      row.auditStatementLiterals,
+      row.auditResultDigest,
     ],
   );
   return toRow(res.rows[0]);
@@ -110,6 +123,9 @@ export async function updateInstance(
       | 'endpointAliases'
       | 'iamTerminateSessions'
       | 'auditFailOpen'
+      | 'auditStatements'
+      | 'auditStatementLiterals'
+      | 'auditResultDigest'
     >
   >,
 ): Promise<InstanceRow | null> {
@@ -124,6 +140,9 @@ export async function updateInstance(
        endpoint_aliases = COALESCE($9::text[], endpoint_aliases),
        iam_terminate_sessions = COALESCE($10, iam_terminate_sessions),
        audit_fail_open = COALESCE($11, audit_fail_open),
+       audit_statements = COALESCE($12::text[], audit_statements),
+       audit_statement_literals = COALESCE($13, audit_statement_literals),
+       audit_result_digest = COALESCE($14, audit_result_digest),
        updated_at = now()
      WHERE identifier = $1 RETURNING ${COLUMNS}`,
     [
@@ -138,6 +157,9 @@ export async function updateInstance(
       patch.endpointAliases === undefined ? null : [...patch.endpointAliases],
       patch.iamTerminateSessions ?? null,
       patch.auditFailOpen ?? null,
+      patch.auditStatements === undefined ? null : [...patch.auditStatements],
+      patch.auditStatementLiterals ?? null,
+      patch.auditResultDigest ?? null,
     ],
   );
   return res.rows[0] ? toRow(res.rows[0]) : null;

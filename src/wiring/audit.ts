@@ -5,20 +5,23 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { AuditSink } from '../core/audit.js';
+import { periodOf } from '../core/audit-chain.js';
 import type { AuditSigner } from '../core/audit-signing-key.js';
 import { loadAuditSigningKey } from '../core/audit-signing-key.js';
 import type { StoredDigest } from '../core/audit-verify.js';
 import type { Clock } from '../core/clock.js';
 import { DATA_DIR_FILES } from '../core/data-dir.js';
+import { isGatehouseError } from '../core/errors.js';
 import { createHistoryDetectors, type LoginHours } from '../core/history-detectors.js';
 import type { Logger } from '../core/logger.js';
 import {
+  AuditTamperedError,
   dropExpiredPartitions,
   knownLoginSources,
   lastDigestTime,
   writeDigest,
 } from '../store/audit-read.js';
-import { type AuditTrail, createAuditTrail } from '../store/audit-trail.js';
+import { type AuditTrail, createAuditTrail, preparePartition } from '../store/audit-trail.js';
 import type { Store } from '../store/pool.js';
 
 export interface NodeAudit {
@@ -88,12 +91,29 @@ export function startNodeAudit(o: {
   const digest = async (force: boolean): Promise<StoredDigest | null> => {
     await trail.flush();
     const now = o.clock.now();
-    const written = await writeDigest(
-      o.store,
-      signer,
-      now,
-      force ? undefined : new Date(now.getTime() - intervalMs + 1000),
-    );
+    let written: StoredDigest | null;
+    try {
+      written = await writeDigest(
+        o.store,
+        signer,
+        now,
+        force ? undefined : new Date(now.getTime() - intervalMs + 1000),
+      );
+    } catch (e) {
+      if (e instanceof AuditTamperedError) {
+        // Not signed: the trail went backwards since the last digest. Said loudly, and into the trail itself.
+        log.error({ reason: e.message }, 'audit trail tampered with: digest not signed');
+        trail.emit({
+          type: 'alert',
+          at: now.toISOString(),
+          detector: 'trail-tampered',
+          subject: 'audit trail',
+          requestId: '',
+          reason: e.message,
+        });
+      }
+      throw e;
+    }
     if (written) {
       log.info({ digest: written.digestSeq.toString() }, 'audit digest signed');
       await copyOut(written);
@@ -106,17 +126,39 @@ export function startNodeAudit(o: {
     if (days === undefined) return [];
     const cutoff = new Date(o.clock.now().getTime() - days * 86_400_000);
     const dropped = await dropExpiredPartitions(o.store, cutoff);
-    if (dropped.length > 0) log.info({ periods: dropped }, 'audit partitions dropped by retention');
+    if (dropped.length > 0) {
+      log.info({ periods: dropped }, 'audit partitions dropped by retention');
+      await digest(true); // signs the drops: what lets verification accept the missing beginning
+    }
     return dropped;
   };
 
-  let running: Promise<unknown> = Promise.resolve();
+  /** The partition of the next period, created ahead so that no writer creates it under the head lock. */
+  const prepareNextPeriod = async () => {
+    const next = periodOf(new Date(o.clock.now().getTime() + 2 * 86_400_000), o.config.partition);
+    await preparePartition(o.store, next);
+  };
+
+  let running: Promise<unknown> | null = null;
   const tick = () => {
+    if (running) return; // the previous pass is still going (a slow store): never two at once
     running = (async () => {
+      await prepareNextPeriod().catch((e: unknown) =>
+        log.debug({ err: e }, 'next audit partition not created ahead; the writer will create it'),
+      );
       const last = await lastDigestTime(o.store.pool);
       if (last === null || o.clock.now().getTime() - last.getTime() >= intervalMs) await digest(false);
       await retain();
-    })().catch((e: unknown) => log.warn({ err: e }, 'audit digest or retention pass failed; retrying later'));
+    })()
+      .catch((e: unknown) =>
+        // A store outage is logged once by the store itself.
+        isGatehouseError(e) && e.code === 'GH_STORE_UNAVAILABLE'
+          ? log.debug({ detail: e.detail }, 'audit digest or retention pass waits for the store')
+          : log.warn({ err: e }, 'audit digest or retention pass failed; retrying later'),
+      )
+      .finally(() => {
+        running = null;
+      });
   };
   const timer = setInterval(tick, Math.min(CHECK_EVERY_MS, intervalMs)).unref();
   tick();

@@ -56,12 +56,19 @@ const KNOWN_VIOLATIONS: Record<string, string> = {};
  * Files outside src/store/ allowed to hold SQL. `backend`: statements run on a *backend* database (the one
  * Gatehouse fronts) through its admin connection, never on the state store, so store/ is the wrong home.
  * `pending`: state-store SQL still to move into a store/ repository; the test fails once a file is clean, so
- * the entry gets deleted.
+ * the entry gets deleted. `text`: SQL words as data about statements (command tags), never run.
  */
-const SQL_OUTSIDE_STORE: Record<string, { readonly kind: 'backend' | 'pending'; readonly why: string }> = {
+const SQL_OUTSIDE_STORE: Record<
+  string,
+  { readonly kind: 'backend' | 'pending' | 'text'; readonly why: string }
+> = {
   'provisioning/': {
     kind: 'backend',
     why: 'CREATE ROLE / ALTER ROLE / GRANT rds_iam on the backend, through the instance admin connection',
+  },
+  'engines/postgres/statement-class.ts': {
+    kind: 'text',
+    why: "statement events name the client's statements by PostgreSQL's command tags (`SELECT INTO`); nothing is run",
   },
   'up/demo.ts': {
     kind: 'backend',

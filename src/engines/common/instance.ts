@@ -1,6 +1,23 @@
 // Engine-neutral settings of one instance as its listener sees them (refreshed when the instance changes).
 import type { BackendEndpoint } from '../../core/backend-tls.js';
-import type { DbEngine } from '../../core/types.js';
+import type { DbEngine, StatementClass } from '../../core/types.js';
+
+/** Statement events (docs/audit.md "Statement events"); off when `classes` is empty (the default). */
+export interface StatementAuditSettings {
+  /** The pgaudit classes recorded (`ALL` already expanded). */
+  readonly classes: readonly StatementClass[];
+  /** Keep literals in the recorded text (default false: replaced by `$n`). */
+  readonly literals: boolean;
+  /** Add the SHA-256 of the rows sent to the client. */
+  readonly resultDigest: boolean;
+}
+
+/** Statement events off. */
+export const NO_STATEMENT_AUDIT: StatementAuditSettings = {
+  classes: [],
+  literals: false,
+  resultDigest: false,
+};
 
 export interface InstanceSettings {
   readonly identifier: string;
@@ -18,4 +35,6 @@ export interface InstanceSettings {
   readonly terminateRevokedIamSessions: boolean;
   /** Admit a login whose "allowed" audit event could not be committed (default false: refuse it). */
   readonly auditFailOpen: boolean;
+  /** Which statements become `db.statement` events (PostgreSQL instances; sessions started after a change). */
+  readonly statementAudit: StatementAuditSettings;
 }

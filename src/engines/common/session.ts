@@ -162,7 +162,10 @@ export async function runSession<B extends BackendLogin>(
 
     // 4. The "allowed" event is committed before the client is let in: a login the trail cannot record is
     //    refused (fail closed), unless the instance chose to admit it anyway (the write is then retried).
-    const allowed = connectEvent(client, 'success');
+    const allowed: ConnectAttemptEvent = {
+      ...connectEvent(client, 'success'),
+      ...(backend.backendPid !== undefined ? { backendPid: backend.backendPid } : {}),
+    };
     if (instance.auditFailOpen || !deps.audit.commit) {
       deps.audit.emit(allowed);
     } else {
@@ -231,6 +234,7 @@ export async function runSession<B extends BackendLogin>(
       },
       ends.boundaries,
     );
+    ends.started?.();
     relaying = true;
     forgetRelay = hooks.onRelay(session);
 

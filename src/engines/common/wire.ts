@@ -35,6 +35,8 @@ export type Opened =
 export interface BackendLogin {
   /** Operator log fields for "session started" (the backend's process id). */
   readonly logFields: Readonly<Record<string, string | number>>;
+  /** The backend's own id for the session (PostgreSQL: its process id), recorded in the db.connect event. */
+  readonly backendPid?: number;
   /** Give up on it (the client went away while it was being opened). */
   close(): void;
 }
@@ -47,6 +49,11 @@ export interface RelayEnds {
   readonly boundaries: BoundaryTracker | null;
   /** Called once when the relay has ended (the engine forgets per-session state such as cancel keys). */
   ended(): void;
+  /**
+   * Called once, right after the relay's pipes are attached and before any byte is relayed: an engine's own taps
+   * (`'data'` listeners) attached here run after each chunk was forwarded (statement events).
+   */
+  started?(): void;
 }
 
 export interface WireSession<B extends BackendLogin = BackendLogin> {

@@ -87,6 +87,7 @@ export const pgWire = {
   GH_PORT_IN_USE: { sqlstate: 'F0000' },
   GH_STORE_UNAVAILABLE: { sqlstate: '08006' },
   GH_AUDIT_UNAVAILABLE: { sqlstate: '57P03' },
+  GH_SESSION_IDENTITY_FAILED: { sqlstate: '08004' },
   GH_STORE_SCHEMA_TOO_NEW: { sqlstate: 'F0000' },
   GH_STORE_MIGRATION_FAILED: { sqlstate: 'XX000' },
   GH_SECRET_UNSEALABLE: { sqlstate: 'XX000' },

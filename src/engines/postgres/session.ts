@@ -2,7 +2,7 @@
 // CancelRequest, direct TLS, StartupMessage), auth messages, backend login, welcome, FATAL refusals.
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { ErrorCode, GatehouseError } from '../../core/errors.js';
+import { type ErrorCode, GatehouseError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import {
   createAuthenticationOk,
@@ -23,6 +23,7 @@ import { PgFrameTracker } from './frames.js';
 import { FrontendConnection } from './frontend-connection.js';
 import { negotiate, type StartupRequest } from './negotiate.js';
 import { refusalCode, refuse } from './refuse.js';
+import { observeStatements } from './statement-audit.js';
 import { connectUpstream, type Upstream } from './upstream.js';
 
 interface PgBackendLogin extends BackendLogin {
@@ -32,6 +33,7 @@ interface PgBackendLogin extends BackendLogin {
 export class PgWireSession implements WireSession<PgBackendLogin> {
   private readonly conn: FrontendConnection;
   private startup: StartupRequest | null = null;
+  private identity: SessionIdentity | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -85,6 +87,7 @@ export class PgWireSession implements WireSession<PgBackendLogin> {
 
   async connect(user: string, secret: string, identity: SessionIdentity): Promise<PgBackendLogin> {
     const startup = this.started();
+    this.identity = identity;
     const upstream = await connectUpstream({
       instance: this.instance.identifier,
       backend: this.instance.backend,
@@ -95,11 +98,24 @@ export class PgWireSession implements WireSession<PgBackendLogin> {
       afterLogin: claimSessionSql(identity),
       timeoutMs: this.deps.limits.backendConnectTimeoutMs,
     });
+    const failed = upstream.afterLoginError;
+    // A read-only replica (BEGIN READ WRITE refused during recovery) cannot record anyone: nobody can claim
+    // there, and gatehouse.session_principal() is NULL. Any other failure refuses the login: the session must
+    // not reach the client without the identity the database relies on.
+    if (failed && !(failed.sqlstate === '25006' && failed.idle)) {
+      upstream.socket.destroy();
+      throw new GatehouseError(
+        'GH_SESSION_IDENTITY_FAILED',
+        { instance: this.instance.identifier },
+        { detail: `${failed.message} (SQLSTATE ${failed.sqlstate})` },
+      );
+    }
     return {
       upstream,
+      backendPid: upstream.backendKey.processId,
       logFields: {
         backendPid: upstream.backendKey.processId,
-        ...(upstream.afterLoginError !== undefined ? { sessionIdentityError: upstream.afterLoginError } : {}),
+        ...(failed ? { sessionIdentity: 'none: read-only replica' } : {}),
       },
       close: () => upstream.socket.destroy(),
     };
@@ -134,7 +150,42 @@ export class PgWireSession implements WireSession<PgBackendLogin> {
         live = false;
         this.cancels.unregister(key.processId);
       },
+      // Statement events: only on an instance that asks for them; the others never look at a statement.
+      ...(this.instance.statementAudit.classes.length > 0
+        ? { started: () => this.observe(client, upstream, pipelined) }
+        : {}),
     };
+  }
+
+  /** Taps for statement events (docs/audit.md "Statement events"), beside the relay's pipes. */
+  private observe(client: Socket, upstream: Upstream, pipelined: Buffer): void {
+    const identity = this.identity;
+    const startup = this.started();
+    if (!identity) return;
+    const log = this.deps.logger.child({ requestId: identity.requestId, instance: this.instance.identifier });
+    try {
+      observeStatements(
+        client,
+        upstream.socket,
+        {
+          settings: this.instance.statementAudit,
+          session: {
+            requestId: identity.requestId,
+            instance: this.instance.identifier,
+            dbUser: startup.user,
+            database: startup.database,
+            ...(identity.principal !== undefined ? { principalArn: identity.principal } : {}),
+            source: `${this.socket.remoteAddress}:${this.socket.remotePort}`,
+          },
+          audit: this.deps.audit,
+          clock: this.deps.clock,
+          logger: log,
+        },
+        { fromBackend: upstream.leftover, fromClient: pipelined },
+      );
+    } catch (error) {
+      log.warn({ err: error }, 'statement events could not start for this session');
+    }
   }
 
   terminateMessage(error: GatehouseError): Buffer {
@@ -187,10 +238,46 @@ export function withIdentity(
     .replace(/\uFFFD$/, '');
   const applicationName = kept === '' ? suffix : `${kept} ${suffix}`;
   return [
-    ...parameters.filter(([k]) => k !== 'application_name' && !k.toLowerCase().startsWith('gatehouse.')),
+    ...parameters
+      .filter(([k]) => k !== 'application_name' && !k.toLowerCase().startsWith('gatehouse.'))
+      .map(([k, v]) => (k === 'options' ? ([k, withoutGatehouseOptions(v)] as const) : ([k, v] as const))),
     ['application_name', applicationName],
     ['gatehouse.request_id', identity.requestId],
     ['gatehouse.auth_method', identity.method],
     ...(identity.principal !== undefined ? [['gatehouse.principal', identity.principal] as const] : []),
   ];
+}
+
+/**
+ * The `options` start-up setting without `-c gatehouse.…` / `--gatehouse.…` settings (PostgreSQL splits it on
+ * unescaped spaces, `\ ` being a literal space), so a client cannot set the informative settings at start-up
+ * by that route either.
+ */
+export function withoutGatehouseOptions(options: string): string {
+  const tokens: string[] = [];
+  let current = '';
+  for (let i = 0; i < options.length; i++) {
+    const ch = options[i] as string;
+    if (ch === '\\' && i + 1 < options.length) {
+      current += ch + (options[i + 1] as string);
+      i++;
+    } else if (/\s/.test(ch)) {
+      if (current !== '') tokens.push(current);
+      current = '';
+    } else current += ch;
+  }
+  if (current !== '') tokens.push(current);
+  const ours = (setting: string) => setting.replaceAll('\\', '').toLowerCase().startsWith('gatehouse.');
+  const kept: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as string;
+    if (t === '-c' && i + 1 < tokens.length && ours(tokens[i + 1] as string)) {
+      i++;
+      continue;
+    }
+    if ((t.startsWith('-c') && t.length > 2 && ours(t.slice(2))) || (t.startsWith('--') && ours(t.slice(2))))
+      continue;
+    kept.push(t);
+  }
+  return kept.join(' ');
 }

@@ -30,7 +30,7 @@ export interface UpstreamRequest {
   readonly timeoutMs: number;
   /**
    * One statement run on the new session once logged in, before it is handed over (the session-identity claim):
-   * its result is discarded, its error (if any) reported in `afterLoginError`, the session kept either way.
+   * its result is discarded; its error (if any) is reported in `afterLoginError` and the caller decides.
    */
   readonly afterLogin?: string;
 }
@@ -42,8 +42,8 @@ export interface Upstream {
   readonly backendKey: { processId: number; secretKey: Buffer };
   /** Bytes the backend sent after ReadyForQuery (normally none). */
   readonly leftover: Buffer;
-  /** The backend's error message for `afterLogin`, when it failed. */
-  readonly afterLoginError?: string;
+  /** The backend's error for `afterLogin`, when it failed, and whether the session was left idle. */
+  readonly afterLoginError?: { readonly message: string; readonly sqlstate: string; readonly idle: boolean };
 }
 
 /** An ErrorResponse from the backend during start-up, kept whole so the client can be told faithfully. */
@@ -204,22 +204,26 @@ async function runAfterLogin(
   reader: BackendReader,
   sql: string,
   state: { startupFrames: Buffer[] },
-): Promise<string | undefined> {
+): Promise<Upstream['afterLoginError']> {
   reader.socket.write(createQuery(sql));
-  let error: string | undefined;
+  let error: { message: string; sqlstate: string } | undefined;
   for (;;) {
     const m = await reader.next();
     switch (m.type) {
       case 'S':
         state.startupFrames.push(frame(m));
         break;
-      case 'E':
-        error = parseErrorFields(m.body).get('M') ?? 'error';
+      case 'E': {
+        const fields = parseErrorFields(m.body);
+        error = { message: fields.get('M') ?? 'error', sqlstate: fields.get('C') ?? 'XX000' };
         break;
-      case 'Z':
-        if (m.body[0] !== 0x49 /* I */)
-          throw new Error('backend left a transaction open after the identity claim');
-        return error;
+      }
+      case 'Z': {
+        const idle = m.body[0] === 0x49; /* I */
+        if (error) return { ...error, idle };
+        if (!idle) return { message: 'the session was left inside a transaction', sqlstate: '25000', idle };
+        return undefined;
+      }
       default: // CommandComplete, NoticeResponse, EmptyQueryResponse
         break;
     }

@@ -35,7 +35,7 @@ function sessionOf(admin: AdminConnection): AdminSession {
     ensureIamRole: () => ensureRdsIamRole(admin),
     grantIam: (username) => grantRdsIam(admin, username),
     listIamLoginRoles: () => listIamLoginRoles(admin),
-    installSessionIdentity: () => installSessionIdentity(admin),
+    installSessionIdentity: (roles) => installSessionIdentity(admin, roles),
     grantSessionIdentity: (username) => grantSessionIdentity(admin, username),
     close: () => admin.close(),
   };

@@ -1,19 +1,24 @@
 // Who is really connected, told to the PostgreSQL backend in a way the session cannot forge (docs/audit.md
 // "Identity in the database", decision 51). Installed in the backend URL's database by the instance's admin:
 //
-// - gatehouse.session_identity: one row per backend session (pid + backend_start), written once;
-// - gatehouse.claim_session(principal, request_id, method): SECURITY DEFINER, EXECUTE only for members of the
-//   NOLOGIN role gatehouse_session (every login role Gatehouse provisions); the first claim of a backend
-//   session wins, a second fails, and a session that started before the installation cannot claim at all.
-//   Gatehouse calls it on each backend session right after logging in and before the client can send anything,
-//   so the client's own call always comes second;
-// - gatehouse.session_principal(), gatehouse.session_request_id(), gatehouse.session_auth_method(): read the
-//   current session's row; for RLS policies and triggers (`USING (owner = (SELECT gatehouse.session_principal()))`).
+// - gatehouse.session_identity: one row per backend session (pid + backend_start), written once, unreadable;
+// - gatehouse.claim_session(backend_start, principal, request_id, method): SECURITY DEFINER, EXECUTE only for
+//   members of the NOLOGIN role gatehouse_session (every login role Gatehouse provisions); first claim of a
+//   backend session wins, and a session that started before the installation cannot claim. Gatehouse claims on
+//   each new backend session whose user is a member, inside its own transaction that undoes whatever the
+//   client's start-up settings did (role, search_path, read-only, timeouts), before the client can send
+//   anything, and refuses the login if the claim fails: the client's own call always comes second;
+// - gatehouse.session_principal(), session_request_id(), session_auth_method(): SECURITY INVOKER readers; each
+//   reads the current session's backend_start itself (a session always sees its own; after SET ROLE to a role
+//   that may not see it, they return NULL) and looks the row up through a definer function that returns only
+//   rows of the caller's own pid. The definer never needs to read other sessions' activity (an admin that is
+//   not a superuser cannot).
 import pg from 'pg';
 import type { AdminConnection } from './roles.js';
 
 export const SESSION_ROLE = 'gatehouse_session';
-const CLAIM = 'gatehouse.claim_session(text,text,text)';
+const CLAIM =
+  'gatehouse.claim_session(pg_catalog.timestamptz,pg_catalog.text,pg_catalog.text,pg_catalog.text)';
 
 const INSTALL_SQL = `
 CREATE SCHEMA IF NOT EXISTS gatehouse;
@@ -37,48 +42,57 @@ CREATE TABLE IF NOT EXISTS gatehouse.installed (
 REVOKE ALL ON gatehouse.installed FROM PUBLIC;
 INSERT INTO gatehouse.installed DEFAULT VALUES ON CONFLICT (id) DO NOTHING;
 
-CREATE OR REPLACE FUNCTION gatehouse.claim_session(p_principal text, p_request_id text, p_method text)
-RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  started timestamptz;
+CREATE OR REPLACE FUNCTION gatehouse.claim_session(
+  p_backend_start timestamptz, p_principal text, p_request_id text, p_method text)
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  SELECT backend_start INTO started FROM pg_stat_get_activity(pg_backend_pid());
-  IF started IS NULL OR started < (SELECT at FROM gatehouse.installed) THEN
+  IF p_backend_start IS NULL OR p_backend_start < (SELECT at FROM gatehouse.installed) THEN
     RAISE EXCEPTION 'this session started before Gatehouse session identity was installed';
   END IF;
   -- First claim wins: a second one for the same backend session is a unique violation.
   INSERT INTO gatehouse.session_identity (pid, backend_start, principal, db_user, request_id, auth_method)
-  VALUES (pg_backend_pid(), started, p_principal, session_user, p_request_id, p_method);
-  -- Forget sessions that have ended, now and then.
+  VALUES (pg_backend_pid(), p_backend_start, p_principal, session_user, p_request_id, p_method);
+  -- Forget sessions whose pid is gone, now and then (a reused pid has another backend_start).
   IF random() < 0.01 THEN
     DELETE FROM gatehouse.session_identity s
-     WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = s.pid AND a.backend_start = s.backend_start);
+     WHERE NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(NULL) a WHERE a.pid = s.pid);
   END IF;
+  RETURN p_request_id;
 END
 $$;
-REVOKE ALL ON FUNCTION gatehouse.claim_session(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION gatehouse.claim_session(timestamptz, text, text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION gatehouse.identity_of(p_backend_start timestamptz) RETURNS gatehouse.session_identity
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT * FROM gatehouse.session_identity WHERE pid = pg_backend_pid() AND backend_start = p_backend_start
+$$;
+REVOKE ALL ON FUNCTION gatehouse.identity_of(timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION gatehouse.identity_of(timestamptz) TO PUBLIC;
 
 CREATE OR REPLACE FUNCTION gatehouse.session_principal() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-  SELECT s.principal FROM gatehouse.session_identity s, pg_stat_get_activity(pg_backend_pid()) a
-   WHERE s.pid = pg_backend_pid() AND s.backend_start = a.backend_start
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT (gatehouse.identity_of((SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid())))).principal
 $$;
 CREATE OR REPLACE FUNCTION gatehouse.session_request_id() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-  SELECT s.request_id FROM gatehouse.session_identity s, pg_stat_get_activity(pg_backend_pid()) a
-   WHERE s.pid = pg_backend_pid() AND s.backend_start = a.backend_start
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT (gatehouse.identity_of((SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid())))).request_id
 $$;
 CREATE OR REPLACE FUNCTION gatehouse.session_auth_method() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-  SELECT s.auth_method FROM gatehouse.session_identity s, pg_stat_get_activity(pg_backend_pid()) a
-   WHERE s.pid = pg_backend_pid() AND s.backend_start = a.backend_start
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT (gatehouse.identity_of((SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid())))).auth_method
 $$;
 GRANT EXECUTE ON FUNCTION gatehouse.session_principal(), gatehouse.session_request_id(),
   gatehouse.session_auth_method() TO PUBLIC;
 `;
 
-/** Create or update the schema, table and functions, and the role allowed to claim (idempotent). */
-export async function installSessionIdentity(admin: AdminConnection): Promise<void> {
+/**
+ * Create or update the schema, table and functions, and the role allowed to claim (idempotent); make each of
+ * `roles` (the instance's database users that exist on the backend) a member, so every Gatehouse login claims.
+ */
+export async function installSessionIdentity(
+  admin: AdminConnection,
+  roles: readonly string[] = [],
+): Promise<void> {
   const role = pg.escapeIdentifier(SESSION_ROLE);
   const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [SESSION_ROLE]);
   if (exists.rowCount === 0) {
@@ -91,6 +105,10 @@ export async function installSessionIdentity(admin: AdminConnection): Promise<vo
   }
   await admin.query(INSTALL_SQL);
   await admin.query(`GRANT EXECUTE ON FUNCTION ${CLAIM} TO ${role}`);
+  for (const r of roles) {
+    const found = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [r]);
+    if ((found.rowCount ?? 0) > 0) await admin.query(`GRANT ${role} TO ${pg.escapeIdentifier(r)}`);
+  }
 }
 
 /** Let the role's sessions be claimed (GRANT gatehouse_session TO role); false when identity is not installed. */
@@ -101,15 +119,31 @@ export async function grantSessionIdentity(admin: AdminConnection, username: str
   return true;
 }
 
-/** A string literal that means the same whatever standard_conforming_strings says. */
+/**
+ * A string literal that means the same whatever standard_conforming_strings and client_encoding say: E'' with
+ * quotes and backslashes escaped and every non-ASCII character as a \u / \U escape (the statement is ASCII).
+ */
 function literal(value: string): string {
   if (value.includes('\0')) throw new Error('NUL in a session identity value');
-  return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+  let out = '';
+  for (const ch of value) {
+    const cp = ch.codePointAt(0) ?? 0;
+    if (ch === "'") out += "''";
+    else if (ch === '\\') out += '\\\\';
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp < 0x80) out += ch;
+    else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
+  }
+  return `E'${out}'`;
 }
 
 /**
- * The statement Gatehouse runs on each new backend session before relaying: claim it when the database has
- * the function and the role may call it (otherwise nothing happens, and nothing is logged as an error).
+ * What Gatehouse runs on each new backend session before relaying. Its own transaction undoes what the client's
+ * start-up settings could do to the claim (a role without the privilege, a search_path that shadows types,
+ * read-only transactions, short timeouts). Where the function exists and the session's user is a member of
+ * gatehouse_session, the claim must succeed: an error leaves the transaction failed, and Gatehouse refuses the
+ * login. Where it does not exist, nothing happens and nothing is logged as an error.
  */
 export function claimSessionSql(identity: {
   readonly principal?: string;
@@ -117,13 +151,19 @@ export function claimSessionSql(identity: {
   readonly method: string;
 }): string {
   const principal = identity.principal === undefined ? 'NULL' : literal(identity.principal);
-  // Nested IFs: SQL does not promise to evaluate `a AND b` left to right, and the privilege check errors when the
-  // function does not exist.
   return [
+    'BEGIN READ WRITE;',
+    'SET LOCAL ROLE NONE;',
+    'SET LOCAL search_path = pg_catalog, pg_temp;',
+    'SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0;',
     'DO $gatehouse$ BEGIN',
-    `IF to_regprocedure('${CLAIM}') IS NOT NULL THEN`,
-    `IF has_function_privilege('${CLAIM}', 'EXECUTE') THEN`,
-    `PERFORM gatehouse.claim_session(${principal}, ${literal(identity.requestId)}, ${literal(identity.method)});`,
-    'END IF; END IF; END $gatehouse$',
+    `IF pg_catalog.to_regprocedure('${CLAIM}') IS NOT NULL THEN`,
+    `IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '${SESSION_ROLE}') THEN`,
+    `IF pg_catalog.pg_has_role(session_user, '${SESSION_ROLE}', 'MEMBER') THEN`,
+    'PERFORM gatehouse.claim_session(',
+    '(SELECT backend_start FROM pg_catalog.pg_stat_get_activity(pg_catalog.pg_backend_pid())),',
+    `${principal}, ${literal(identity.requestId)}, ${literal(identity.method)});`,
+    'END IF; END IF; END IF; END $gatehouse$;',
+    'COMMIT;',
   ].join(' ');
 }

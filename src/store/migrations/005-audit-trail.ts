@@ -17,7 +17,7 @@ CREATE TABLE gh_audit_head (
 INSERT INTO gh_audit_head (seq, hash, period) VALUES (0, '\\x${'00'.repeat(32)}', '');
 
 -- One row per event. body is the event's canonical JSON, hashed as stored: hash = SHA-256(prev_hash || seq as
--- 8 bytes big-endian || body). The other columns are copies of body's fields for lookups (verify checks they
+-- 8 bytes big-endian || period || 0x00 || body). The other columns are copies of body's fields for lookups (verify checks they
 -- agree with body). Partitioned by period (the writer's UTC month or day, never going backwards), so a
 -- partition is a contiguous range of seq and retention drops whole partitions, oldest first.
 CREATE TABLE gh_audit_events (
@@ -40,6 +40,7 @@ CREATE TABLE gh_audit_events (
   PRIMARY KEY (period, seq)
 ) PARTITION BY LIST (period);
 CREATE INDEX gh_audit_events_seq ON gh_audit_events (seq);
+CREATE INDEX gh_audit_events_event_id ON gh_audit_events (event_id);
 CREATE INDEX gh_audit_events_time ON gh_audit_events (event_time, seq);
 CREATE INDEX gh_audit_events_request ON gh_audit_events (request_id) WHERE request_id IS NOT NULL;
 CREATE INDEX gh_audit_events_principal ON gh_audit_events (principal, seq) WHERE principal IS NOT NULL;
@@ -64,12 +65,22 @@ CREATE TABLE gh_audit_digests (
   signature    bytea NOT NULL
 );
 
--- Partitions dropped by retention: what they held (informational; the digests are what verification trusts).
+-- Where each partition's events begin (written by the writer that opens the period, under the head lock): the
+-- digests name these, so verification can start at a partition once older ones are dropped.
+CREATE TABLE gh_audit_partitions (
+  period     text PRIMARY KEY,
+  first_seq  bigint NOT NULL,
+  prev_hash  bytea NOT NULL
+);
+
+-- Partitions dropped by retention: what they held. The next digest signs each drop (digest_seq), and verification
+-- accepts a missing beginning of the chain only when signed drops account for all of it.
 CREATE TABLE gh_audit_dropped (
   period      text PRIMARY KEY,
   first_seq   bigint NOT NULL,
   last_seq    bigint NOT NULL,
-  dropped_at  timestamptz NOT NULL
+  dropped_at  timestamptz NOT NULL,
+  digest_seq  bigint
 );
 
 -- Per instance: refuse a login whose "allowed" event cannot be committed (the default), or admit it anyway and

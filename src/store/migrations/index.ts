@@ -4,6 +4,7 @@ import { m002Iam } from './002-iam.js';
 import { m003IamDbAuth } from './003-iam-db-auth.js';
 import { m004PasswordVerifiers } from './004-password-verifiers.js';
 import { m005AuditTrail } from './005-audit-trail.js';
+import { m006StatementAudit } from './006-statement-audit.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m003IamDbAuth,
   m004PasswordVerifiers,
   m005AuditTrail,
+  m006StatementAudit,
 ];

@@ -110,6 +110,7 @@ describe('the durable audit trail', () => {
       application: 'trail-test',
       source: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
       eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      backendPid: expect.any(Number),
     });
     expect(refused).toMatchObject({ username: 'alice', error_code: 'GH_AUTH_FAILED' });
     expect(JSON.parse(refused?.body ?? '{}').reason).toEqual(expect.any(String));
@@ -165,7 +166,7 @@ describe('the durable audit trail', () => {
            access_key_id, source_ip, resource, outcome, error_code, body, prev_hash, hash)
          SELECT period, 3, event_id, event_time, event_name, request_id, principal, 'mallory', access_key_id,
                 source_ip, resource, outcome, error_code, $1, $2, $3 FROM gh_audit_events WHERE seq = 2`,
-        [body, two.hash, chainHash(two.hash, 3n, body)],
+        [body, two.hash, chainHash(two.hash, 3n, two.period, body)],
       );
     });
     expect(inserted.findings[0]).toMatchObject({ kind: 'inserted', seq: '3' });

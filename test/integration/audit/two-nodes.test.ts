@@ -136,7 +136,9 @@ describe('two nodes writing one audit chain', () => {
     // One total order: 1..N, no gap, no duplicate.
     expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i + 1));
 
-    // Every synthetic event exactly once, and each writer's events in the order it wrote them.
+    // Every synthetic event exactly once, and each writer's events in the order it wrote them: its emitted events
+    // among themselves and its committed ones among themselves (a commit waiting to admit a login is written
+    // ahead of emitted events still queued, so it may come before emits written just before it; decision 49).
     const nodeOf = (r: { request_id: string | null }) => /^(node-[ab]):/.exec(r.request_id ?? '')?.[1];
     const marked = rows.filter((r) => nodeOf(r) !== undefined);
     for (const node of ['node-a', 'node-b']) {
@@ -147,7 +149,17 @@ describe('two nodes writing one audit chain', () => {
         const order = mine
           .filter((r) => r.request_id?.startsWith(`${node}:${w}:`))
           .map((r) => Number(r.request_id?.split(':')[2]));
-        expect(order).toEqual(Array.from({ length: PER_WRITER }, (_, i) => i));
+        expect([...order].sort((x, y) => x - y)).toEqual(Array.from({ length: PER_WRITER }, (_, i) => i));
+        const committed = (i: number) => i % COMMIT_EVERY === COMMIT_EVERY - 1;
+        const emits = order.filter((i) => !committed(i));
+        const commits = order.filter(committed);
+        expect(emits).toEqual([...emits].sort((x, y) => x - y));
+        expect(commits).toEqual([...commits].sort((x, y) => x - y));
+        // A commit never comes after an emit its writer made later (it waited for its own write).
+        for (const c of commits)
+          expect(order.indexOf(c)).toBeLessThan(
+            order.indexOf(c + 1) === -1 ? Infinity : order.indexOf(c + 1),
+          );
       }
     }
     // Each login's connect and disconnect once.

@@ -114,10 +114,18 @@ describe('identity propagation into the backend session', () => {
       );
       const rows = await c.query<{ body: string }>('SELECT body FROM notes ORDER BY body');
       expect(rows.rows.map((r) => r.body)).toEqual(['bob-1']);
+      // A second claim for this session fails; a claim for a made-up backend start is stored and never read.
+      const start = `(SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid()))`;
       await expect(
-        c.query(`SELECT gatehouse.claim_session('${arn('alice')}', 'forged', 'iam')`),
+        c.query(`SELECT gatehouse.claim_session(${start}, '${arn('alice')}', 'forged', 'iam')`),
       ).rejects.toThrow(/duplicate key|unique/);
+      await c.query(
+        `SELECT gatehouse.claim_session(now() + interval '1 day', '${arn('alice')}', 'forged', 'iam')`,
+      );
       expect((await c.query('SELECT gatehouse.session_principal() AS p')).rows[0].p).toBe(arn('bob'));
+      expect((await c.query<{ body: string }>('SELECT body FROM notes')).rows.map((r) => r.body)).toEqual([
+        'bob-1',
+      ]);
       // The table itself is out of reach.
       await expect(c.query('SELECT * FROM gatehouse.session_identity')).rejects.toThrow(/permission denied/);
     } finally {
@@ -167,11 +175,87 @@ describe('identity propagation into the backend session', () => {
     await direct.connect();
     try {
       await expect(
-        direct.query(`SELECT gatehouse.claim_session('${arn('alice')}', 'forged', 'iam')`),
+        direct.query(
+          `SELECT gatehouse.claim_session((SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid())), '${arn('alice')}', 'forged', 'iam')`,
+        ),
       ).rejects.toThrow(/permission denied/);
       expect((await direct.query('SELECT count(*)::int AS n FROM notes')).rows[0].n).toBe(0);
     } finally {
       await direct.end();
+    }
+  });
+
+  it('start-up settings cannot stop the claim: read-only transactions, another role, a search_path', async () => {
+    for (const options of [
+      '-c default_transaction_read_only=on',
+      '-c role=rds_iam',
+      '-c search_path=nowhere -c statement_timeout=1',
+    ]) {
+      const signer = new Signer({
+        hostname: 'localhost',
+        port,
+        username: 'reporting',
+        region: t.gateway.account.region,
+        credentials: bob,
+      });
+      const c = new pg.Client({
+        host: 'localhost',
+        port,
+        user: 'reporting',
+        database: 'app',
+        password: await signer.getAuthToken(),
+        options,
+        ssl: { ca: readFileSync(t.caFile, 'utf8') },
+      });
+      await c.connect();
+      try {
+        // After SET ROLE to a role that may not see this session's activity, session_principal() is NULL: back to
+        // the session's own user (RESET ROLE would go back to the start-up role).
+        await c.query('SET ROLE NONE; SET statement_timeout = 0; SET search_path = public');
+        const r = await c.query('SELECT gatehouse.session_principal() AS p');
+        expect(r.rows[0].p, options).toBe(arn('bob'));
+      } finally {
+        await c.end();
+      }
+    }
+  });
+
+  it('a claim that fails refuses the login (08004) rather than relay a session without its identity', async () => {
+    await t.backendSql('ALTER TABLE gatehouse.installed RENAME TO installed_away');
+    try {
+      const refused = await connectAs(alice).then(
+        async (c) => {
+          await c.end();
+          return null;
+        },
+        (e: { code?: string; message: string }) => e,
+      );
+      expect(refused?.code).toBe('08004');
+      expect(refused?.message).toMatch(/could not record who is connected/);
+    } finally {
+      await t.backendSql('ALTER TABLE gatehouse.installed_away RENAME TO installed');
+    }
+    const c = await connectAs(alice);
+    await c.end();
+  });
+
+  it('a database user outside gatehouse_session logs in without an identity and cannot claim one', async () => {
+    await t.backendSql('REVOKE gatehouse_session FROM reporting');
+    try {
+      const c = await connectAs(alice);
+      try {
+        expect((await c.query('SELECT gatehouse.session_principal() AS p')).rows[0].p).toBeNull();
+        await expect(
+          c.query(
+            `SELECT gatehouse.claim_session((SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid())), '${arn('bob')}', 'x', 'iam')`,
+          ),
+        ).rejects.toThrow(/permission denied/);
+        expect((await c.query('SELECT count(*)::int AS n FROM notes')).rows[0].n).toBe(0);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await t.backendSql('GRANT gatehouse_session TO reporting');
     }
   });
 });

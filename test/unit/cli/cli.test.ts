@@ -73,12 +73,47 @@ describe('gatehouse rds', () => {
     expect(JSON.parse(r.stdout).DBInstance).toMatchObject({ ForceSsl: false, Endpoint: { Port: 5433 } });
   });
 
+  it('the audit flags: statement classes, literals, result digest and fail-open; omitted ones leave settings alone', async () => {
+    const created = await cli([
+      ...DEMO_ARGS,
+      '--audit-statements',
+      'read, WRITE',
+      '--audit-result-digest',
+      '--audit-fail-open',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout).DBInstance).toMatchObject({
+      AuditStatements: ['read', 'WRITE'],
+      AuditStatementLiterals: false,
+      AuditResultDigest: true,
+      AuditFailOpen: true,
+    });
+    const modified = await cli([
+      'rds',
+      'modify-db-instance',
+      '--db-instance-identifier',
+      'demo',
+      '--audit-statements',
+      '',
+      '--audit-statement-literals',
+      '--no-audit-fail-open',
+    ]);
+    expect(modified.code, modified.stderr).toBe(0);
+    expect(JSON.parse(modified.stdout).DBInstance).toMatchObject({
+      AuditStatements: [],
+      AuditStatementLiterals: true,
+      AuditResultDigest: true,
+      AuditFailOpen: false,
+    });
+  });
+
   it('describe-db-instances honours --output text and table, also after the subcommand', async () => {
     await cli(DEMO_ARGS);
     const text = await cli(['rds', 'describe-db-instances', '--output', 'text']);
-    // Fields in key order, as the AWS CLI's text output: AuditFailOpen, then BackendUrl, …
+    // Fields in key order, as the AWS CLI's text output: AuditFailOpen, AuditResultDigest,
+    // AuditStatementLiterals, then BackendUrl, … (lists such as AuditStatements have lines of their own).
     expect(text.stdout.split('\n')[0]).toMatch(
-      /^DBINSTANCES\tFalse\tpostgres:\/\/admin@127\.0\.0\.1:5432\/app\t/,
+      /^DBINSTANCES\tFalse\tFalse\tFalse\tpostgres:\/\/admin@127\.0\.0\.1:5432\/app\t/,
     );
     expect(text.stdout).toContain('ENDPOINT\t127.0.0.1\t5433');
     const table = await cli(['--output', 'table', 'rds', 'describe-db-instances']);

@@ -40,7 +40,7 @@ function buildRows(n: number): TrailRow[] {
       ...event(i),
       eventId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
     });
-    const hash = chainHash(prev, BigInt(i), body);
+    const hash = chainHash(prev, BigInt(i), '2026-12', body);
     rows.push({ period: '2026-12', seq: BigInt(i), body, prevHash: prev, hash, columns });
     prev = hash;
   }
@@ -120,7 +120,7 @@ describe('audit verify', () => {
     const t = rows.map((r) => {
       if (r.seq !== 7n) return r;
       const body = r.body.replace('"bob"', '"mallory"');
-      return { ...r, body, hash: chainHash(r.prevHash, r.seq, body) };
+      return { ...r, body, hash: chainHash(r.prevHash, r.seq, r.period, body) };
     });
     const report = await verify(t, { head: trueHead, digests: [d1, d2] });
     expect(report.findings[0]).toMatchObject({ kind: 'modified', seq: '7' });
@@ -162,7 +162,7 @@ describe('audit verify', () => {
       seq: 7n,
       body,
       prevHash: before.hash,
-      hash: chainHash(before.hash, 7n, body),
+      hash: chainHash(before.hash, 7n, '2026-12', body),
       columns,
     };
     const t = [
@@ -215,7 +215,7 @@ describe('audit verify', () => {
     for (const r of rows) {
       // `database` is in the body only (no lookup column): the rewrite is consistent everywhere.
       const body = r.seq === 2n ? r.body.replace('"app"', '"pwned"') : r.body;
-      const hash = chainHash(prev, r.seq, body);
+      const hash = chainHash(prev, r.seq, r.period, body);
       t.push({ ...r, body, prevHash: prev, hash });
       prev = hash;
     }
@@ -243,11 +243,69 @@ describe('audit verify', () => {
     expect(r.findings[0]?.message).toContain('not one of the given public keys');
   });
 
+  it('deleting the oldest events is named, even where a digest ends just before what is left', async () => {
+    const report = await verify(
+      rows.filter((r) => r.seq > 10n),
+      { head: trueHead, digests: [d1, d2] },
+    );
+    expect(report.findings[0]).toMatchObject({ kind: 'deleted', seq: '1' });
+  });
+
+  it('a digest signed after the head was rewound does not hide the deletion', async () => {
+    const kept = rows.filter((r) => r.seq <= 15n);
+    const rewound = { seq: 15n, hash: kept[14]?.hash ?? GENESIS_HASH };
+    // Digest 3, written by the timer after the rewind, "covers" 21..15.
+    const body3: DigestBody = {
+      ...(JSON.parse(d2.body) as DigestBody),
+      digestSeq: '3',
+      fromSeq: '21',
+      toSeq: '15',
+      lastHash: rewound.hash.toString('hex'),
+      partitions: [],
+      previousSignature: d2.signature.toString('base64'),
+    };
+    const d3 = { digestSeq: 3n, body: canonicalJson(body3), signature: signDigest(body3, keys.privateKey) };
+    const report = await verify(kept, { head: rewound, digests: [d1, d2, d3] });
+    expect(report.ok).toBe(false);
+    expect(report.findings.map((f) => f.kind)).toContain('truncated');
+    expect(report.findings.map((f) => f.kind)).toContain('digest-invalid');
+  });
+
+  it('a beginning dropped by retention verifies only when signed drops account for all of it', async () => {
+    // Events 1..10 were partition 2026-11, dropped; 11.. are partition 2026-12, whose start digest 3 names.
+    const start = rows[10] as TrailRow;
+    const signedDrop = (dropped: DigestBody['dropped']): StoredDigest => {
+      const body: DigestBody = {
+        ...(JSON.parse(d2.body) as DigestBody),
+        digestSeq: '3',
+        fromSeq: '21',
+        toSeq: '20',
+        partitions: [{ period: '2026-12', firstSeq: '11', prevHash: start.prevHash.toString('hex') }],
+        ...(dropped ? { dropped } : {}),
+        previousSignature: d2.signature.toString('base64'),
+      };
+      return { digestSeq: 3n, body: canonicalJson(body), signature: signDigest(body, keys.privateKey) };
+    };
+    const left = rows.filter((r) => r.seq > 10n);
+    const ok = await verify(left, {
+      head: trueHead,
+      digests: [d1, d2, signedDrop([{ period: '2026-11', firstSeq: '1', lastSeq: '10' }])],
+    });
+    expect(ok.findings).toEqual([]);
+    const partial = await verify(left, {
+      head: trueHead,
+      digests: [d1, d2, signedDrop([{ period: '2026-11', firstSeq: '1', lastSeq: '7' }])],
+    });
+    expect(partial.findings[0]).toMatchObject({ kind: 'deleted', seq: '1' });
+    const unsigned = await verify(left, { head: trueHead, digests: [d1, d2, signedDrop(undefined)] });
+    expect(unsigned.findings[0]).toMatchObject({ kind: 'deleted', seq: '1' });
+  });
+
   it('any single-row edit of a signed trail fails (generated)', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 20 }),
-        fc.constantFrom('body', 'prev', 'hash', 'delete', 'seq'),
+        fc.constantFrom('body', 'prev', 'hash', 'delete', 'seq', 'period'),
         fc.integer({ min: 0, max: 1000 }),
         async (seq, what, salt) => {
           const t = rows.flatMap((r): TrailRow[] => {
@@ -256,11 +314,13 @@ describe('audit verify', () => {
               case 'body':
                 return [{ ...r, body: `${r.body.slice(0, -1)},"x":${salt}}` }];
               case 'prev':
-                return [{ ...r, prevHash: chainHash(r.prevHash, BigInt(salt), 'x') }];
+                return [{ ...r, prevHash: chainHash(r.prevHash, BigInt(salt), 'x', 'x') }];
               case 'hash':
-                return [{ ...r, hash: chainHash(r.hash, BigInt(salt), 'x') }];
+                return [{ ...r, hash: chainHash(r.hash, BigInt(salt), 'x', 'x') }];
               case 'delete':
                 return [];
+              case 'period':
+                return [{ ...r, period: '2027-01' }];
               default:
                 return [renumber(r, BigInt(21 + salt))];
             }

@@ -2,7 +2,7 @@
 // statement (claimSessionSql).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { withIdentity } from '../../../src/engines/postgres/session.js';
+import { withIdentity, withoutGatehouseOptions } from '../../../src/engines/postgres/session.js';
 import { claimSessionSql } from '../../../src/provisioning/postgres/session-identity.js';
 
 const id = {
@@ -71,6 +71,25 @@ describe('claimSessionSql', () => {
     const sql = claimSessionSql({ requestId: "a'b\\c", method: 'iam', principal: "x'); DROP TABLE t; --" });
     expect(sql).toContain("E'x''); DROP TABLE t; --'");
     expect(sql).toContain("E'a''b\\\\c'");
-    expect(claimSessionSql({ requestId: 'r', method: 'm' })).toContain('claim_session(NULL,');
+    expect(claimSessionSql({ requestId: 'r', method: 'm' })).toMatch(
+      /pg_backend_pid\(\)\)\), NULL, E'r', E'm'\)/,
+    );
+    // Non-ASCII as escapes: the statement is ASCII whatever the client's encoding.
+    const sso = claimSessionSql({ requestId: 'r', method: 'oidc', principal: 'zoë@example.com 🦊' });
+    expect(sso).toContain("E'zo\\u00eb@example.com \\U0001f98a'");
+    expect(/^[\x20-\x7e]*$/.test(sso)).toBe(true);
+  });
+});
+
+describe('withoutGatehouseOptions', () => {
+  it('drops -c gatehouse.*, -cgatehouse.* and --gatehouse.* and keeps the rest, escapes included', () => {
+    expect(withoutGatehouseOptions('-c gatehouse.principal=x -c search_path=a\\ b')).toBe(
+      '-c search_path=a\\ b',
+    );
+    expect(withoutGatehouseOptions('-cGateHouse.principal=x --gatehouse.request_id=y -c geqo=off')).toBe(
+      '-c geqo=off',
+    );
+    expect(withoutGatehouseOptions('-c gatehouse\\.principal=x')).toBe('');
+    expect(withoutGatehouseOptions('')).toBe('');
   });
 });

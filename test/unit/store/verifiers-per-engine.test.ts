@@ -17,7 +17,7 @@ import { createLoginDirectory } from '../../../src/control-plane/login-directory
 import { ManualClock } from '../../../src/core/clock.js';
 import { isGatehouseError } from '../../../src/core/errors.js';
 import { createSecretBox } from '../../../src/core/secret-box.js';
-import type { InstanceSettings } from '../../../src/engines/common/instance.js';
+import { type InstanceSettings, NO_STATEMENT_AUDIT } from '../../../src/engines/common/instance.js';
 import type {
   AdminSession,
   BackendProvisioner,
@@ -131,6 +131,7 @@ async function instanceFor(engine: string, identifier: string): Promise<Instance
     endpoints: [`127.0.0.1:${port}`],
     terminateRevokedIamSessions: true,
     auditFailOpen: false,
+    statementAudit: NO_STATEMENT_AUDIT,
   };
 }
 

@@ -14,6 +14,7 @@ import type {
   ModifyInstanceInput,
   PasswordResult,
   RotatePasswordInput,
+  StatementClassSetting,
 } from '../../../../src/core/types.js';
 
 interface StoredUser {
@@ -63,7 +64,10 @@ export class MemoryControlPlane implements ControlPlane {
       IAMDatabaseAuthenticationEnabled: i.enableIamDatabaseAuthentication ?? false,
       EndpointAliases: i.endpointAliases ?? [],
       TerminateRevokedIAMSessions: i.terminateRevokedIamSessions ?? true,
-      AuditFailOpen: false,
+      AuditFailOpen: i.auditFailOpen ?? false,
+      AuditStatements: (i.auditStatements ?? []) as StatementClassSetting[],
+      AuditStatementLiterals: i.auditStatementLiterals ?? false,
+      AuditResultDigest: i.auditResultDigest ?? false,
       InstanceCreateTime: '2025-01-01T00:00:00.000Z',
     };
     this.instances.set(i.identifier, view);
@@ -85,6 +89,10 @@ export class MemoryControlPlane implements ControlPlane {
     if (i.endpointAliases !== undefined) view.EndpointAliases = i.endpointAliases;
     if (i.terminateRevokedIamSessions !== undefined)
       view.TerminateRevokedIAMSessions = i.terminateRevokedIamSessions;
+    if (i.auditFailOpen !== undefined) view.AuditFailOpen = i.auditFailOpen;
+    if (i.auditStatements !== undefined) view.AuditStatements = i.auditStatements as StatementClassSetting[];
+    if (i.auditStatementLiterals !== undefined) view.AuditStatementLiterals = i.auditStatementLiterals;
+    if (i.auditResultDigest !== undefined) view.AuditResultDigest = i.auditResultDigest;
     if (i.listen !== undefined) {
       const [host = '', port = '0'] = i.listen.split(':');
       view.Endpoint = { Address: host, Port: Number(port) };
