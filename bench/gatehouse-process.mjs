@@ -4,7 +4,9 @@
 // runs until killed.
 import { startBenchGateway } from './gatehouse.mjs';
 
-const { adminUrl, port, dataDir, logFile, storeDatabase, durableAudit } = JSON.parse(process.argv[2] ?? '{}');
+const { adminUrl, port, dataDir, logFile, storeDatabase, durableAudit, userSuffix } = JSON.parse(
+  process.argv[2] ?? '{}',
+);
 const cluster = {
   port,
   adminUrl: (database) => {
@@ -13,9 +15,18 @@ const cluster = {
     return url.toString();
   },
 };
-const gateway = await startBenchGateway({ cluster, dataDir, logFile, storeDatabase, durableAudit });
-const { port: gatewayPort, password, iamPort, region, credentials } = gateway;
-console.log(JSON.stringify({ ready: true, port: gatewayPort, password, iamPort, region, credentials }));
+const gateway = await startBenchGateway({
+  cluster,
+  dataDir,
+  logFile,
+  storeDatabase,
+  durableAudit,
+  userSuffix,
+});
+const { port: gatewayPort, password, iamPort, region, credentials, user, iamUser } = gateway;
+console.log(
+  JSON.stringify({ ready: true, port: gatewayPort, password, iamPort, region, credentials, user, iamUser }),
+);
 const stop = () => gateway.close().finally(() => process.exit(0));
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -23,6 +23,7 @@ const IAM_INSTANCE = 'bench-iam';
  * IAM user `bench_iam`. Both users get SELECT on the pgbench tables so `pgbench -S` works.
  */
 export async function startBenchGateway({
+  userSuffix = '',
   cluster,
   dataDir,
   logFile,
@@ -42,6 +43,9 @@ export async function startBenchGateway({
     createMasterKey: true,
     durableAudit,
   });
+  // Several gateways on one backend cluster must not share role names: each sets the role's secret.
+  const user = `${GATEHOUSE_USER}${userSuffix}`;
+  const iamUser = `${IAM_USER}${userSuffix}`;
   const close = async () => {
     await gateway.close();
     await new Promise((r) => log.end(r));
@@ -59,7 +63,7 @@ export async function startBenchGateway({
     const password = randomBytes(18).toString('base64url');
     await gateway.controlPlane.createDbUser({
       instance: INSTANCE,
-      username: GATEHOUSE_USER,
+      username: user,
       auth: 'password',
       password,
     });
@@ -76,9 +80,9 @@ export async function startBenchGateway({
       identifier: IAM_INSTANCE,
       enableIamDatabaseAuthentication: true,
     });
-    await gateway.controlPlane.createDbUser({ instance: IAM_INSTANCE, username: IAM_USER, auth: 'iam' });
+    await gateway.controlPlane.createDbUser({ instance: IAM_INSTANCE, username: iamUser, auth: 'iam' });
     await withClient(cluster.adminUrl(BENCH_DB), (c) =>
-      c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${GATEHOUSE_USER}, ${IAM_USER}`),
+      c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${user}, ${iamUser}`),
     );
 
     // A fresh store: the bootstrap admin key (policy "*") is handed out on this first start.
@@ -87,8 +91,8 @@ export async function startBenchGateway({
     const region = gateway.account.region;
     /** A new 15-minute token for the IAM user, signed for the instance endpoint 127.0.0.1:PORT. */
     const mintIamToken = () =>
-      generateAuthToken({ hostname: '127.0.0.1', port: iamPort, username: IAM_USER, region, credentials });
-    return { port, password, iamPort, region, credentials, mintIamToken, close };
+      generateAuthToken({ hostname: '127.0.0.1', port: iamPort, username: iamUser, region, credentials });
+    return { port, password, iamPort, region, credentials, mintIamToken, close, user, iamUser };
   } catch (e) {
     await close();
     throw e;
@@ -99,7 +103,14 @@ export async function startBenchGateway({
  * Gatehouse in its own Node process (bench/gatehouse-process.mjs), as `gatehouse serve` runs: nothing of the
  * bench shares its event loop or heap. Resolves once it serves; `pid` lets the bench read its CPU time.
  */
-export async function startGatehouseProcess({ cluster, dataDir, logFile, storeDatabase, durableAudit }) {
+export async function startGatehouseProcess({
+  cluster,
+  dataDir,
+  logFile,
+  storeDatabase,
+  durableAudit,
+  userSuffix,
+}) {
   const script = new URL('./gatehouse-process.mjs', import.meta.url).pathname;
   const settings = {
     adminUrl: cluster.adminUrl('postgres'),
@@ -108,6 +119,7 @@ export async function startGatehouseProcess({ cluster, dataDir, logFile, storeDa
     logFile,
     storeDatabase,
     durableAudit,
+    userSuffix,
   };
   const child = spawn(process.execPath, [script, JSON.stringify(settings)], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -127,9 +139,9 @@ export async function startGatehouseProcess({ cluster, dataDir, logFile, storeDa
       reject(new Error(`Gatehouse exited (${code}) before serving: ${stderr.trim()}`)),
     );
   });
-  const { port, password, iamPort, region, credentials } = info;
+  const { port, password, iamPort, region, credentials, user, iamUser } = info;
   const mintIamToken = () =>
-    generateAuthToken({ hostname: '127.0.0.1', port: iamPort, username: IAM_USER, region, credentials });
+    generateAuthToken({ hostname: '127.0.0.1', port: iamPort, username: iamUser, region, credentials });
   const close = () => stopChild(child, 10_000);
-  return { port, password, iamPort, region, mintIamToken, pid: child.pid, close };
+  return { port, password, iamPort, region, mintIamToken, pid: child.pid, close, user, iamUser };
 }

@@ -50,6 +50,7 @@ async function startEverything(knobs, workDir) {
     logFile: gatewayLog,
     storeDatabase: 'gatehouse_noaudit',
     durableAudit: false,
+    userSuffix: '_noaudit',
   });
   onCleanup('Gatehouse (no audit)', () => noAudit.close());
 
@@ -143,7 +144,7 @@ async function startEverything(knobs, workDir) {
       label: 'Gatehouse, audit trail off',
       ...common,
       port: noAudit.port,
-      user: GATEHOUSE_USER,
+      user: noAudit.user,
       password: noAudit.password,
       sslmode: 'disable',
       pid: noAudit.pid,

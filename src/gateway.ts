@@ -167,6 +167,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const metrics = createGatewayMetrics({
       listeners: () => listenerStates(),
       audit: () => ({ backlog: nodeAudit?.trail.backlog() ?? 0, dropped: nodeAudit?.trail.dropped() ?? 0 }),
+      iamCache: () => iam.cacheStats(),
     });
     // The durable trail: closed after the listeners and the API (cleanups run in reverse), so their last events
     // (sessions ended by the shutdown) are written.

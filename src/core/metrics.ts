@@ -28,6 +28,8 @@ export function createGatewayMetrics(o: {
   listeners(): readonly ListenerState[];
   /** The audit trail's queue: events waiting to be written, and events dropped while the store was away. */
   audit?: () => { backlog: number; dropped: number };
+  /** The IAM principal cache: lookups answered from it, loads from the store, invalidations (NOTIFY). */
+  iamCache?: () => { hits: number; loads: number; invalidations: number };
 }): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
@@ -114,10 +116,45 @@ export function createGatewayMetrics(o: {
     },
   });
 
+  // Counters kept elsewhere, read at scrape time: each scrape adds what happened since the last one.
+  const seen = { hits: 0, loads: 0, invalidations: 0 };
+  new Counter({
+    name: 'gatehouse_iam_cache_lookups_total',
+    help: 'IAM principal lookups (token logins, API calls), by result: hit (answered from the cache) or load (read from the store).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      const now = o.iamCache?.();
+      if (!now) return;
+      this.inc({ result: 'hit' }, now.hits - seen.hits);
+      this.inc({ result: 'load' }, now.loads - seen.loads);
+      seen.hits = now.hits;
+      seen.loads = now.loads;
+    },
+  });
+  new Counter({
+    name: 'gatehouse_iam_cache_refreshes_total',
+    help: 'Times the IAM principal cache was emptied because IAM changed (a change on any node, or a resync).',
+    registers: [registry],
+    collect() {
+      const now = o.iamCache?.();
+      if (!now) return;
+      this.inc(now.invalidations - seen.invalidations);
+      seen.invalidations = now.invalidations;
+    },
+  });
+  const backendErrors = new Counter({
+    name: 'gatehouse_backend_errors_total',
+    help: 'Logins that failed at the backend (unreachable, timed out, refused, provisioning), by instance and error code.',
+    labelNames: ['instance', 'code'] as const,
+    registers: [registry],
+  });
+
   const record = (e: AuditEvent) => {
     switch (e.type) {
       case 'db.connect':
         attempts.inc({ instance: e.instance, method: e.method, outcome: e.outcome, code: e.code ?? '' });
+        if (e.code?.startsWith('GH_BACKEND_')) backendErrors.inc({ instance: e.instance, code: e.code });
         if (e.elapsedMs !== undefined)
           auth.observe({ method: e.method, outcome: e.outcome }, e.elapsedMs / 1000);
         break;

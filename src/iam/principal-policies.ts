@@ -113,6 +113,8 @@ export interface PrincipalCache {
   /** Forget everything: call on NOTIFY 'iam' (and 'resync'), since any change may affect any principal. */
   invalidate(): void;
   readonly size: number;
+  /** Since start: lookups answered from the cache, loads from the store, invalidations (for the metrics). */
+  readonly stats: { readonly hits: number; readonly loads: number; readonly invalidations: number };
 }
 
 /**
@@ -127,10 +129,15 @@ export function createPrincipalCache(
   const max = options.maxEntries ?? 10_000;
   const entries = new Map<string, Promise<LoadedPrincipal | null>>();
   let generation = 0;
+  const stats = { hits: 0, loads: 0, invalidations: 0 };
   return {
     async load(key) {
       const hit = entries.get(key);
-      if (hit) return hit;
+      if (hit) {
+        stats.hits++;
+        return hit;
+      }
+      stats.loads++;
       const started = generation;
       const pending = loadPrincipal(store, key);
       if (entries.size >= max) entries.clear();
@@ -148,10 +155,14 @@ export function createPrincipalCache(
     },
     invalidate() {
       generation++;
+      stats.invalidations++;
       entries.clear();
     },
     get size() {
       return entries.size;
+    },
+    get stats() {
+      return { ...stats };
     },
   };
 }

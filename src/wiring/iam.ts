@@ -33,6 +33,8 @@ export interface IamWiring {
   authorizeConnect(request: ConnectAuthzRequest): Promise<ConnectDecision>;
   /** Drop cached principals (on NOTIFY 'iam' from any node). */
   invalidate(): void;
+  /** The principal cache's lookups and invalidations since start (metrics). */
+  cacheStats(): { readonly hits: number; readonly loads: number; readonly invalidations: number };
 }
 
 /** JSON action -> IAM permission; the resource is the instance ARN (`*` for the actions below). */
@@ -127,6 +129,7 @@ export function createIamWiring(deps: {
       return connectDecision(p, resource, facts);
     },
     invalidate: () => cache.invalidate(),
+    cacheStats: () => cache.stats,
   };
 }
 

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { type AddressInfo, createServer } from 'node:net';
+import { IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +121,40 @@ describe('/metrics, /readyz and /healthz', () => {
       value(after, 'gatehouse_session_bytes_total', { instance: 'metered', direction: 'to_client' }) -
         value(before, 'gatehouse_session_bytes_total', { instance: 'metered', direction: 'to_client' }),
     ).toBeGreaterThan(3000);
+  });
+
+  it('exposes the audit trail (writes, backlog) and the IAM cache (lookups, refreshes)', async () => {
+    const before = await scrape();
+    // An API call signed by an IAM key loads its principal through the cache (a store read the first time).
+    const keys = await t.createIamPrincipal('metrics-viewer', null);
+    const iam = new IAMClient({
+      endpoint: t.gateway.apiUrl,
+      region: t.gateway.account.region,
+      credentials: keys,
+      requestHandler: new NodeHttpHandler({ httpsAgent: agent }),
+      maxAttempts: 1,
+    });
+    await iam.send(new ListUsersCommand({})).catch(() => {}); // denied or not: the principal was looked up
+    iam.destroy();
+    const after = await waitFor(
+      async () => {
+        const m = await scrape();
+        return value(m, 'gatehouse_audit_events_written_total', {}) >
+          value(before, 'gatehouse_audit_events_written_total', {}) &&
+          value(m, 'gatehouse_iam_cache_lookups_total', { result: 'load' }) >
+            value(before, 'gatehouse_iam_cache_lookups_total', { result: 'load' })
+          ? m
+          : null;
+      },
+      { timeoutMs: 10_000, what: 'audit writes and an IAM cache load to be counted' },
+    );
+    expect(after.get('gatehouse_audit_write_seconds')?.type).toBe('HISTOGRAM');
+    expect(after.get('gatehouse_audit_backlog')?.type).toBe('GAUGE');
+    expect(value(after, 'gatehouse_audit_dropped', {})).toBe(0);
+    // createIamPrincipal changed IAM: every node empties its cache (NOTIFY), this one included.
+    expect(value(after, 'gatehouse_iam_cache_refreshes_total', {})).toBeGreaterThan(
+      value(before, 'gatehouse_iam_cache_refreshes_total', {}),
+    );
   });
 
   it('/readyz says 503 and names the check when a known migration is missing from the store', async () => {
