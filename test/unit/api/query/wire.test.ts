@@ -216,6 +216,16 @@ describe('XML escaping', () => {
     expect(out.User?.Tags?.find((t) => t.Key === 'ctl')?.Value).toBe('a\uFFFDb\uFFFDc');
   });
 
+  it('a whitespace-only value is on the wire, and the SDK reads it back empty (its XML parser drops it)', async () => {
+    // The AWS SDK's XML parser turns whitespace-only text into '' (as it would reading AWS itself); the server
+    // sends the value as it is, which the raw answer shows.
+    const iam = fx.iamClient();
+    await iam.send(new CreateUserCommand({ UserName: 'spaces' }));
+    await iam.send(new TagUserCommand({ UserName: 'spaces', Tags: [{ Key: 'v', Value: ' \n\t ' }] }));
+    const out = await iam.send(new GetUserCommand({ UserName: 'spaces' }));
+    expect(out.User?.Tags?.[0]?.Value).toBe('');
+  });
+
   it('any text made of XML characters survives a round trip through the SDK unchanged', async () => {
     const iam = fx.iamClient();
     await iam.send(new CreateUserCommand({ UserName: 'prop' }));
@@ -223,7 +233,9 @@ describe('XML escaping', () => {
       .string({ unit: 'binary', minLength: 1, maxLength: 40 })
       // XML 1.0 Char only, no lone surrogates (the others become U+FFFD, tested above).
       // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML forbids
-      .filter((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/u.test(s));
+      .filter((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/u.test(s))
+      // Whitespace-only text is dropped by the SDK's XML parser (the test above), not by the server.
+      .filter((s) => s.trim() !== '');
     await fc.assert(
       fc.asyncProperty(xmlChar, async (value) => {
         await iam.send(new TagUserCommand({ UserName: 'prop', Tags: [{ Key: 'v', Value: value }] }));
