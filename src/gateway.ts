@@ -18,7 +18,7 @@ import { createDetectors } from './core/detectors.js';
 import { isGatehouseError } from './core/errors.js';
 import { parseHostPort } from './core/host-port.js';
 import { newAccountId } from './core/ids.js';
-import { createLogger, type Logger } from './core/logger.js';
+import { createLogger, type Logger, warnUnlessStoreOutage } from './core/logger.js';
 import { loadMasterKey } from './core/master-key.js';
 import { createGatewayMetrics, type ListenerState } from './core/metrics.js';
 import { createRefusalLog } from './core/refusal-log.js';
@@ -155,10 +155,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const secureContext = createSecureContext({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.2' });
 
     const keys = createCredentialLookup(store, box, clock, (e) =>
-      // During a store outage this is the outage, already logged once by the store.
-      isGatehouseError(e) && e.code === 'GH_STORE_UNAVAILABLE'
-        ? logger.debug({ detail: e.detail }, 'could not record access key use')
-        : logger.warn({ err: e }, 'could not record access key use'),
+      warnUnlessStoreOutage(logger, e, 'could not record access key use'),
     );
     const iam = createIamWiring({ store, box, clock, account, notify: () => notifyChange(store, 'iam') });
     // The listeners are created below; the gauges read them at scrape time.

@@ -717,6 +717,11 @@ export function isGatehouseError(e: unknown): e is GatehouseError {
   return e instanceof GatehouseError;
 }
 
+/** The state store is away (an outage the store's pool logs once, so callers log it at debug level only). */
+export function isStoreOutage(e: unknown): e is GatehouseError<'GH_STORE_UNAVAILABLE'> {
+  return e instanceof GatehouseError && e.code === 'GH_STORE_UNAVAILABLE';
+}
+
 /** Wrap any thrown value as a GatehouseError (GH_INTERNAL unless it already is one). */
 export function toGatehouseError(e: unknown): GatehouseError {
   if (e instanceof GatehouseError) return e;

@@ -1,5 +1,6 @@
 // Operator log (pino). Secrets never go in here (redact paths catch accidents); client-supplied fields are capped.
 import { type Logger, pino } from 'pino';
+import { isStoreOutage } from './errors.js';
 import { capLogFields, capLogValue, LOG_TEXT_MAX, logFieldSerializers } from './log-fields.js';
 
 export type { Logger };
@@ -34,3 +35,17 @@ export function createLogger(
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/**
+ * A failure that is worth a warn line, unless it is the store being away: that outage is logged once by the
+ * store itself, so here it is a debug line with the operator detail.
+ */
+export function warnUnlessStoreOutage(
+  log: Logger,
+  error: unknown,
+  message: string,
+  fields: Record<string, unknown> = {},
+): void {
+  if (isStoreOutage(error)) log.debug({ ...fields, detail: error.detail }, message);
+  else log.warn({ ...fields, err: error }, message);
+}

@@ -14,8 +14,8 @@ import {
   type TrailEntry,
 } from '../core/audit-chain.js';
 import type { Clock } from '../core/clock.js';
-import { isGatehouseError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
+import { isStoreOutage } from '../core/errors.js';
+import { type Logger, warnUnlessStoreOutage } from '../core/logger.js';
 import type { Store } from './pool.js';
 
 export interface AuditTrailOptions {
@@ -125,7 +125,7 @@ export function createAuditTrail(o: AuditTrailOptions): AuditTrail {
         await writeBatch(o.store, batch, o.clock.now(), granularity);
         failures = 0;
       } catch (error) {
-        const outage = isGatehouseError(error) && error.code === 'GH_STORE_UNAVAILABLE';
+        const outage = isStoreOutage(error);
         // Waiting logins are refused now (fail closed), those in the batch and those queued behind it: none of
         // them may wait out an outage. The emitted events go back to the front, in order, for a retry.
         for (const p of batch) p.waiter?.reject(error);
@@ -155,15 +155,9 @@ export function createAuditTrail(o: AuditTrailOptions): AuditTrail {
             'audit backlog full: oldest events dropped',
           );
         }
-        // A store outage is logged once by the store itself; anything else is worth a line each time.
-        if (outage) {
-          o.logger.debug(
-            { detail: error.detail, backlog: queue.length },
-            'audit trail write failed; retrying',
-          );
-        } else {
-          o.logger.warn({ err: error, backlog: queue.length }, 'audit trail write failed; retrying');
-        }
+        warnUnlessStoreOutage(o.logger, error, 'audit trail write failed; retrying', {
+          backlog: queue.length,
+        });
         // flush() callers are answered now (their events are queued for the retry, not written): a digest or a
         // shutdown must not wait out a store outage.
         for (const f of idle.splice(0)) f();

@@ -11,9 +11,8 @@ import { loadAuditSigningKey } from '../core/audit-signing-key.js';
 import type { StoredDigest } from '../core/audit-verify.js';
 import type { Clock } from '../core/clock.js';
 import { DATA_DIR_FILES } from '../core/data-dir.js';
-import { isGatehouseError } from '../core/errors.js';
 import { createHistoryDetectors, type LoginHours } from '../core/history-detectors.js';
-import type { Logger } from '../core/logger.js';
+import { type Logger, warnUnlessStoreOutage } from '../core/logger.js';
 import {
   AuditTamperedError,
   dropExpiredPartitions,
@@ -73,19 +72,7 @@ export function startNodeAudit(o: {
       log.warn({ err: e, file: digestFile }, 'could not copy the audit digest to its file');
     }
     const hook = o.config.digestWebhook;
-    if (hook) {
-      await fetch(hook, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(line),
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-      }).then(
-        (r) => {
-          if (!r.ok) log.warn({ status: r.status }, 'the audit digest webhook refused the digest');
-        },
-        (e: unknown) => log.warn({ err: e }, 'could not POST the audit digest to its webhook'),
-      );
-    }
+    if (hook) await postJson(hook, line, log, 'the audit digest', {});
   };
 
   const digest = async (force: boolean): Promise<StoredDigest | null> => {
@@ -151,10 +138,7 @@ export function startNodeAudit(o: {
       await retain();
     })()
       .catch((e: unknown) =>
-        // A store outage is logged once by the store itself.
-        isGatehouseError(e) && e.code === 'GH_STORE_UNAVAILABLE'
-          ? log.debug({ detail: e.detail }, 'audit digest or retention pass waits for the store')
-          : log.warn({ err: e }, 'audit digest or retention pass failed; retrying later'),
+        warnUnlessStoreOutage(log, e, 'audit digest or retention pass failed; retrying later'),
       )
       .finally(() => {
         running = null;
@@ -208,27 +192,36 @@ export function createTrailDetectors(o: {
   });
 }
 
+/**
+ * POST `body` as JSON to an operator's webhook (5 s timeout); a refusal or a failure is logged, never retried,
+ * never thrown (a webhook is a copy, not the record).
+ */
+async function postJson(
+  url: string,
+  body: unknown,
+  logger: Logger,
+  what: string,
+  fields: Record<string, unknown>,
+): Promise<void> {
+  await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+  }).then(
+    (r) => {
+      if (!r.ok) logger.warn({ ...fields, status: r.status }, `the webhook refused ${what}`);
+    },
+    (e: unknown) => logger.warn({ ...fields, err: e }, `could not POST ${what} to its webhook`),
+  );
+}
+
 /** Each alert POSTed to a webhook (JSON, 5 s timeout); failures logged, never retried. */
 export function alertWebhookSink(url: string, logger: Logger): AuditSink {
   return {
     emit(event) {
       if (event.type !== 'alert') return;
-      fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(event),
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-      }).then(
-        (r) => {
-          if (!r.ok)
-            logger.warn(
-              { status: r.status, detector: event.detector },
-              'the alert webhook refused the alert',
-            );
-        },
-        (e: unknown) =>
-          logger.warn({ err: e, detector: event.detector }, 'could not POST the alert to its webhook'),
-      );
+      void postJson(url, event, logger, 'the alert', { detector: event.detector });
     },
   };
 }
