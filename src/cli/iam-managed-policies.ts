@@ -1,108 +1,40 @@
-// `gatehouse iam` commands for managed policies: create-policy, create-policy-version and
-// {attach,detach}-{user,group,role}-policy, list-attached-{user,group,role}-policies.
+// `gatehouse iam` commands for managed policies and their versions: create, get, list, delete, and
+// {create,get,list,delete}-policy-version, set-default-policy-version (AWS CLI names and flags).
 import {
-  AttachGroupPolicyCommand,
-  AttachRolePolicyCommand,
-  AttachUserPolicyCommand,
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
-  DetachGroupPolicyCommand,
-  DetachRolePolicyCommand,
-  DetachUserPolicyCommand,
-  type IAMClient,
-  ListAttachedGroupPoliciesCommand,
-  ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
+  DeletePolicyCommand,
+  DeletePolicyVersionCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  ListPoliciesCommand,
+  ListPolicyVersionsCommand,
+  type PolicyScopeType,
+  type PolicyUsageType,
+  SetDefaultPolicyVersionCommand,
 } from '@aws-sdk/client-iam';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { CliIo } from './context.js';
+import { USAGE_FILTERS } from './iam-attachments.js';
 import { DOCUMENT_HELP } from './iam-groups-roles.js';
-import { ownerFlag } from './iam-inline-policies.js';
 import { readParamValue } from './iam-params.js';
-import { iamCall, iamListAll, type ListPage } from './iam-run.js';
-
-interface AttachmentOps {
-  kind: 'User' | 'Group' | 'Role';
-  attach(c: IAMClient, owner: string, policyArn: string): Promise<object>;
-  detach(c: IAMClient, owner: string, policyArn: string): Promise<object>;
-  list(
-    c: IAMClient,
-    owner: string,
-    pathPrefix: string | undefined,
-    marker: string | undefined,
-  ): Promise<ListPage>;
-}
-
-const ATTACHMENT_OPS: readonly AttachmentOps[] = [
-  {
-    kind: 'User',
-    attach: (c, UserName, PolicyArn) => c.send(new AttachUserPolicyCommand({ UserName, PolicyArn })),
-    detach: (c, UserName, PolicyArn) => c.send(new DetachUserPolicyCommand({ UserName, PolicyArn })),
-    list: (c, UserName, PathPrefix, Marker) =>
-      c.send(new ListAttachedUserPoliciesCommand({ UserName, PathPrefix, Marker })),
-  },
-  {
-    kind: 'Group',
-    attach: (c, GroupName, PolicyArn) => c.send(new AttachGroupPolicyCommand({ GroupName, PolicyArn })),
-    detach: (c, GroupName, PolicyArn) => c.send(new DetachGroupPolicyCommand({ GroupName, PolicyArn })),
-    list: (c, GroupName, PathPrefix, Marker) =>
-      c.send(new ListAttachedGroupPoliciesCommand({ GroupName, PathPrefix, Marker })),
-  },
-  {
-    kind: 'Role',
-    attach: (c, RoleName, PolicyArn) => c.send(new AttachRolePolicyCommand({ RoleName, PolicyArn })),
-    detach: (c, RoleName, PolicyArn) => c.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })),
-    list: (c, RoleName, PathPrefix, Marker) =>
-      c.send(new ListAttachedRolePoliciesCommand({ RoleName, PathPrefix, Marker })),
-  },
-];
+import { iamCall, iamListAll } from './iam-run.js';
 
 interface ManagedFlags {
   policyName?: string;
   policyDocument?: string;
   policyArn?: string;
+  versionId?: string;
   path?: string;
   pathPrefix?: string;
   description?: string;
   setAsDefault?: boolean;
+  scope?: PolicyScopeType;
+  onlyAttached?: boolean;
+  policyUsageFilter?: PolicyUsageType;
 }
 
-function registerAttachments(iam: Command, io: CliIo, ops: AttachmentOps): void {
-  const { kind } = ops;
-  const noun = kind.toLowerCase();
-  const owner = ownerFlag(kind);
-
-  iam
-    .command(`attach-${noun}-policy`)
-    .description(`attach a managed policy to a ${noun}`)
-    .requiredOption(owner.flag, `${noun} name`)
-    .requiredOption('--policy-arn <arn>', 'managed policy ARN')
-    .action((f: ManagedFlags, cmd: Command) =>
-      iamCall(cmd, io, `Attach${kind}Policy`, (c) => ops.attach(c, owner.of(f), f.policyArn ?? '')),
-    );
-
-  iam
-    .command(`detach-${noun}-policy`)
-    .description(`detach a managed policy from a ${noun}`)
-    .requiredOption(owner.flag, `${noun} name`)
-    .requiredOption('--policy-arn <arn>', 'managed policy ARN')
-    .action((f: ManagedFlags, cmd: Command) =>
-      iamCall(cmd, io, `Detach${kind}Policy`, (c) => ops.detach(c, owner.of(f), f.policyArn ?? '')),
-    );
-
-  iam
-    .command(`list-attached-${noun}-policies`)
-    .description(`list the managed policies attached to a ${noun}`)
-    .requiredOption(owner.flag, `${noun} name`)
-    .option('--path-prefix <prefix>', 'only policies whose path starts with this')
-    .action((f: ManagedFlags, cmd: Command) =>
-      iamListAll(cmd, io, `ListAttached${kind}Policies`, 'AttachedPolicies', (c, marker) =>
-        ops.list(c, owner.of(f), f.pathPrefix, marker),
-      ),
-    );
-}
-
-export function registerIamManagedPolicies(iam: Command, io: CliIo): void {
+function registerPolicies(iam: Command, io: CliIo): void {
   iam
     .command('create-policy')
     .description('create a managed policy (version v1, the default)')
@@ -121,6 +53,48 @@ export function registerIamManagedPolicies(iam: Command, io: CliIo): void {
     });
 
   iam
+    .command('get-policy')
+    .description('show a managed policy (its default version id; get-policy-version has the document)')
+    .requiredOption('--policy-arn <arn>', 'managed policy ARN')
+    .action((f: ManagedFlags, cmd: Command) =>
+      iamCall(cmd, io, 'GetPolicy', (c) => c.send(new GetPolicyCommand({ PolicyArn: f.policyArn }))),
+    );
+
+  iam
+    .command('list-policies')
+    .description('list managed policies')
+    .addOption(
+      new Option('--scope <scope>', 'All, AWS or Local (default All)').choices(['All', 'AWS', 'Local']),
+    )
+    .option('--only-attached', 'only policies attached to a user, group or role')
+    .option('--no-only-attached', 'every policy (the default)')
+    .option('--path-prefix <prefix>', 'only policies whose path starts with this')
+    .addOption(new Option('--policy-usage-filter <usage>', 'how the policy is used').choices(USAGE_FILTERS))
+    .action((f: ManagedFlags, cmd: Command) =>
+      iamListAll(cmd, io, 'ListPolicies', 'Policies', (c, Marker) =>
+        c.send(
+          new ListPoliciesCommand({
+            Scope: f.scope,
+            OnlyAttached: f.onlyAttached,
+            PathPrefix: f.pathPrefix,
+            PolicyUsageFilter: f.policyUsageFilter,
+            Marker,
+          }),
+        ),
+      ),
+    );
+
+  iam
+    .command('delete-policy')
+    .description('delete a managed policy (detach it and delete its other versions first)')
+    .requiredOption('--policy-arn <arn>', 'managed policy ARN')
+    .action((f: ManagedFlags, cmd: Command) =>
+      iamCall(cmd, io, 'DeletePolicy', (c) => c.send(new DeletePolicyCommand({ PolicyArn: f.policyArn }))),
+    );
+}
+
+function registerVersions(iam: Command, io: CliIo): void {
+  iam
     .command('create-policy-version')
     .description('add a version to a managed policy')
     .requiredOption('--policy-arn <arn>', 'managed policy ARN')
@@ -136,5 +110,51 @@ export function registerIamManagedPolicies(iam: Command, io: CliIo): void {
       return iamCall(cmd, io, 'CreatePolicyVersion', (c) => c.send(new CreatePolicyVersionCommand(input)));
     });
 
-  for (const ops of ATTACHMENT_OPS) registerAttachments(iam, io, ops);
+  iam
+    .command('get-policy-version')
+    .description('show one version of a managed policy, its document decoded')
+    .requiredOption('--policy-arn <arn>', 'managed policy ARN')
+    .requiredOption('--version-id <id>', 'version, e.g. v2')
+    .action((f: ManagedFlags, cmd: Command) =>
+      iamCall(cmd, io, 'GetPolicyVersion', (c) =>
+        c.send(new GetPolicyVersionCommand({ PolicyArn: f.policyArn, VersionId: f.versionId })),
+      ),
+    );
+
+  iam
+    .command('list-policy-versions')
+    .description('list the versions of a managed policy, newest first')
+    .requiredOption('--policy-arn <arn>', 'managed policy ARN')
+    .action((f: ManagedFlags, cmd: Command) =>
+      iamListAll(cmd, io, 'ListPolicyVersions', 'Versions', (c, Marker) =>
+        c.send(new ListPolicyVersionsCommand({ PolicyArn: f.policyArn, Marker })),
+      ),
+    );
+
+  iam
+    .command('delete-policy-version')
+    .description('delete a version of a managed policy (not its default version)')
+    .requiredOption('--policy-arn <arn>', 'managed policy ARN')
+    .requiredOption('--version-id <id>', 'version, e.g. v2')
+    .action((f: ManagedFlags, cmd: Command) =>
+      iamCall(cmd, io, 'DeletePolicyVersion', (c) =>
+        c.send(new DeletePolicyVersionCommand({ PolicyArn: f.policyArn, VersionId: f.versionId })),
+      ),
+    );
+
+  iam
+    .command('set-default-policy-version')
+    .description('make a version the one in effect')
+    .requiredOption('--policy-arn <arn>', 'managed policy ARN')
+    .requiredOption('--version-id <id>', 'version, e.g. v2')
+    .action((f: ManagedFlags, cmd: Command) =>
+      iamCall(cmd, io, 'SetDefaultPolicyVersion', (c) =>
+        c.send(new SetDefaultPolicyVersionCommand({ PolicyArn: f.policyArn, VersionId: f.versionId })),
+      ),
+    );
+}
+
+export function registerIamManagedPolicies(iam: Command, io: CliIo): void {
+  registerPolicies(iam, io);
+  registerVersions(iam, io);
 }

@@ -1,20 +1,20 @@
-// `gatehouse iam` commands for users and their access keys (AWS CLI names and flags).
+// `gatehouse iam` commands for users: create, get, list, update, delete, tags, boundary, groups (AWS CLI names and flags).
 import {
-  CreateAccessKeyCommand,
   CreateUserCommand,
-  DeleteAccessKeyCommand,
   DeleteUserCommand,
-  GetAccessKeyLastUsedCommand,
+  DeleteUserPermissionsBoundaryCommand,
   GetUserCommand,
-  ListAccessKeysCommand,
+  ListGroupsForUserCommand,
   ListUsersCommand,
-  type StatusType,
+  ListUserTagsCommand,
+  PutUserPermissionsBoundaryCommand,
   TagUserCommand,
-  UpdateAccessKeyCommand,
+  UntagUserCommand,
+  UpdateUserCommand,
 } from '@aws-sdk/client-iam';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { CliIo } from './context.js';
-import { tagList } from './iam-params.js';
+import { stringList, tagList } from './iam-params.js';
 import { iamCall, iamListAll } from './iam-run.js';
 
 interface UserFlags {
@@ -23,11 +23,13 @@ interface UserFlags {
   pathPrefix?: string;
   tags?: string[];
   permissionsBoundary?: string;
-  accessKeyId?: string;
-  status?: StatusType;
+  newUserName?: string;
+  newPath?: string;
+  tagKeys?: string[];
 }
 
 export const TAGS_HELP = 'tags as Key=k,Value=v (shorthand; several separated by spaces) or JSON';
+export const TAG_KEYS_HELP = 'tag keys to remove (several separated by spaces, or a JSON list)';
 
 export function registerIamUsers(iam: Command, io: CliIo): void {
   iam
@@ -66,6 +68,17 @@ export function registerIamUsers(iam: Command, io: CliIo): void {
     );
 
   iam
+    .command('update-user')
+    .description('rename a user or move it to another path (its keys, policies and groups stay)')
+    .requiredOption('--user-name <name>', 'current user name')
+    .option('--new-user-name <name>', 'new user name')
+    .option('--new-path <path>', 'new path, e.g. /engineering/')
+    .action((f: UserFlags, cmd: Command) => {
+      const input = { UserName: f.userName, NewUserName: f.newUserName, NewPath: f.newPath };
+      return iamCall(cmd, io, 'UpdateUser', (c) => c.send(new UpdateUserCommand(input)));
+    });
+
+  iam
     .command('delete-user')
     .description('delete a user (it must have no keys, policies or groups left)')
     .requiredOption('--user-name <name>', 'user name')
@@ -83,60 +96,59 @@ export function registerIamUsers(iam: Command, io: CliIo): void {
       return iamCall(cmd, io, 'TagUser', (c) => c.send(new TagUserCommand(input)));
     });
 
+  registerUserTagsAndBoundary(iam, io);
+}
+
+function registerUserTagsAndBoundary(iam: Command, io: CliIo): void {
   iam
-    .command('create-access-key')
-    .description('create an access key; the secret is shown only in this output')
-    .option('--user-name <name>', 'user name (default: the caller)')
+    .command('untag-user')
+    .description('remove tags from a user')
+    .requiredOption('--user-name <name>', 'user name')
+    .requiredOption('--tag-keys <keys...>', TAG_KEYS_HELP)
+    .action((f: UserFlags, cmd: Command) => {
+      const input = { UserName: f.userName, TagKeys: stringList(f.tagKeys ?? [], '--tag-keys') };
+      return iamCall(cmd, io, 'UntagUser', (c) => c.send(new UntagUserCommand(input)));
+    });
+
+  iam
+    .command('list-user-tags')
+    .description('list the tags of a user')
+    .requiredOption('--user-name <name>', 'user name')
     .action((f: UserFlags, cmd: Command) =>
-      iamCall(cmd, io, 'CreateAccessKey', (c) =>
-        c.send(new CreateAccessKeyCommand({ UserName: f.userName })),
+      iamListAll(cmd, io, 'ListUserTags', 'Tags', (c, Marker) =>
+        c.send(new ListUserTagsCommand({ UserName: f.userName, Marker })),
       ),
     );
 
   iam
-    .command('list-access-keys')
-    .description("list a user's access keys (default: the caller's)")
-    .option('--user-name <name>', 'user name')
+    .command('list-groups-for-user')
+    .description('list the groups a user belongs to')
+    .requiredOption('--user-name <name>', 'user name')
     .action((f: UserFlags, cmd: Command) =>
-      iamListAll(cmd, io, 'ListAccessKeys', 'AccessKeyMetadata', (c, Marker) =>
-        c.send(new ListAccessKeysCommand({ UserName: f.userName, Marker })),
+      iamListAll(cmd, io, 'ListGroupsForUser', 'Groups', (c, Marker) =>
+        c.send(new ListGroupsForUserCommand({ UserName: f.userName, Marker })),
       ),
     );
 
   iam
-    .command('get-access-key-last-used')
-    .description('when, and for which service, an access key was last used')
-    .requiredOption('--access-key-id <id>', 'access key id')
-    .action((f: UserFlags, cmd: Command) =>
-      iamCall(cmd, io, 'GetAccessKeyLastUsed', (c) =>
-        c.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: f.accessKeyId })),
-      ),
-    );
+    .command('put-user-permissions-boundary')
+    .description('set the managed policy that bounds what a user may do')
+    .requiredOption('--user-name <name>', 'user name')
+    .requiredOption('--permissions-boundary <arn>', 'managed policy ARN')
+    .action((f: UserFlags, cmd: Command) => {
+      const input = { UserName: f.userName, PermissionsBoundary: f.permissionsBoundary };
+      return iamCall(cmd, io, 'PutUserPermissionsBoundary', (c) =>
+        c.send(new PutUserPermissionsBoundaryCommand(input)),
+      );
+    });
 
   iam
-    .command('update-access-key')
-    .description('activate or deactivate an access key')
-    .requiredOption('--access-key-id <id>', 'access key id')
-    .addOption(
-      new Option('--status <status>', 'new status').choices(['Active', 'Inactive']).makeOptionMandatory(),
-    )
-    .option('--user-name <name>', 'owner of the key (default: the caller)')
+    .command('delete-user-permissions-boundary')
+    .description("remove a user's permissions boundary")
+    .requiredOption('--user-name <name>', 'user name')
     .action((f: UserFlags, cmd: Command) =>
-      iamCall(cmd, io, 'UpdateAccessKey', (c) =>
-        c.send(
-          new UpdateAccessKeyCommand({ AccessKeyId: f.accessKeyId, Status: f.status, UserName: f.userName }),
-        ),
-      ),
-    );
-
-  iam
-    .command('delete-access-key')
-    .description('delete an access key')
-    .requiredOption('--access-key-id <id>', 'access key id')
-    .option('--user-name <name>', 'owner of the key (default: the caller)')
-    .action((f: UserFlags, cmd: Command) =>
-      iamCall(cmd, io, 'DeleteAccessKey', (c) =>
-        c.send(new DeleteAccessKeyCommand({ AccessKeyId: f.accessKeyId, UserName: f.userName })),
+      iamCall(cmd, io, 'DeleteUserPermissionsBoundary', (c) =>
+        c.send(new DeleteUserPermissionsBoundaryCommand({ UserName: f.userName })),
       ),
     );
 }

@@ -144,7 +144,8 @@ export const ERRORS = {
     http: 503,
     awsCode: 'ServiceUnavailable',
     message: 'Gatehouse is shutting down',
-    description: 'The gateway is stopping; clients should reconnect to another node.',
+    description:
+      'The gateway is stopping (or handing over to its successor in a rolling restart): an open session is ended with this once it is idle, or at the end of the drain period (shutdown.drainSeconds, --drain-timeout). Clients should reconnect (to the successor, or another node).',
   },
   GH_TOO_MANY_CONNECTIONS: {
     http: 429,
@@ -400,6 +401,27 @@ export const ERRORS = {
     message: 'unknown action {action}',
     description: 'The API action is not implemented.',
   },
+  GH_API_UNKNOWN_SERVICE: {
+    http: 400,
+    awsCode: 'UnknownService',
+    message: "Gatehouse serves the {served} APIs here; this request was signed for the service '{service}'",
+    description:
+      'The SigV4 credential scope names a service Gatehouse does not serve at that address (e.g. ec2, s3 or lambda; the Query API at / serves iam, sts and rds, the JSON API under /v1/ is signed for gatehouse). Checked before the key and the signature, so it is never reported as SignatureDoesNotMatch.',
+  },
+  GH_RDS_INVALID_PARAMETER_VALUE: {
+    http: 400,
+    awsCode: 'InvalidParameterValue',
+    message: '{reason}',
+    description:
+      'An RDS Query API parameter is missing, malformed or out of range, or is not one Gatehouse knows (docs/rds-api.md lists them).',
+  },
+  GH_RDS_UNSUPPORTED_PARAMETER: {
+    http: 400,
+    awsCode: 'InvalidParameterCombination',
+    message: '{parameter} cannot be used with a Gatehouse DB instance: {reason}',
+    description:
+      'A standard RDS parameter that Gatehouse cannot honour and will not silently ignore, because ignoring it would mislead about credentials, encryption, the endpoint or protection (MasterUserPassword, Port, DeletionProtection, Tags, …; docs/rds-api.md).',
+  },
   GH_INSTANCE_NOT_FOUND: {
     http: 404,
     awsCode: 'DBInstanceNotFound',
@@ -429,6 +451,20 @@ export const ERRORS = {
     awsCode: 'InvalidParameterCombination',
     message: 'listen address {address} is already used by instance {instance}',
     description: 'Two instances cannot share one listener address.',
+  },
+  GH_INSTANCE_PARAMETER_CONFLICT: {
+    http: 400,
+    awsCode: 'InvalidParameterCombination',
+    message: '{reason}',
+    description:
+      'Two parameters of a CreateDBInstance or ModifyDBInstance say different things (Port and Listen, DBPortNumber and Listen), or no listener port could be chosen for an instance created without Port (docs/rds-api.md "Port, backend and DBName").',
+  },
+  GH_NO_DEFAULT_BACKEND: {
+    http: 400,
+    awsCode: 'InvalidParameterCombination',
+    message: 'BackendUrl is required: {reason}',
+    description:
+      'CreateDBInstance without BackendUrl on a gateway with no default backend (config rds.defaultBackendUrl), or whose default backend is not of the requested engine.',
   },
   GH_BACKEND_PROVISION_FAILED: {
     http: 502,
@@ -467,6 +503,14 @@ export const ERRORS = {
     awsCode: 'InvalidConfiguration',
     message: 'port {port} on {host} is already in use: choose another with {flag}',
     description: 'A listener could not bind because the address is taken.',
+  },
+  GH_DATA_DIR_IN_USE: {
+    http: 409,
+    awsCode: 'InvalidConfiguration',
+    message:
+      'data directory {dataDir} is in use by a running Gatehouse (pid {pid}; {where}): stop it first (kill {pid}, or Ctrl-C where it runs) or choose another --data-dir',
+    description:
+      '`gatehouse up` found the data directory owned by a live Gatehouse process (recorded in up.json). It is checked before any port, and nothing was started or changed. A data dir whose Gatehouse is gone (killed) is not refused: its leftover embedded PostgreSQL is stopped and the data reused.',
   },
   GH_STORE_UNAVAILABLE: {
     http: 503,
@@ -517,6 +561,20 @@ export const ERRORS = {
     description:
       'The CLI found no access key: run `gatehouse up` once, or set GATEHOUSE_ACCESS_KEY_ID / GATEHOUSE_SECRET_ACCESS_KEY.',
   },
+  GH_CLI_INVALID_QUERY: {
+    http: 400,
+    awsCode: 'ValidationError',
+    message: 'invalid --query expression "{expression}": {reason}',
+    description:
+      'The JMESPath expression given with --query does not parse, or fails on the result (an unknown function, an argument of the wrong type). Nothing was sent when it does not parse.',
+  },
+  GH_CLI_INVALID_PARAMETER: {
+    http: 400,
+    awsCode: 'ValidationError',
+    message: '{option}: {reason}',
+    description:
+      "A CLI-side parameter is unusable: --cli-input-json is not a JSON object of the command's parameters, a --starting-token is not one the CLI printed, or --no-paginate is combined with --max-items / --starting-token.",
+  },
   // --- IAM and STS ---
   GH_IAM_NO_SUCH_ENTITY: {
     http: 404,
@@ -544,7 +602,7 @@ export const ERRORS = {
     awsCode: 'LimitExceeded',
     message: '{reason}',
     description:
-      'An IAM quota was reached: 2 access keys per user, 5 versions per managed policy, 50 tags per principal, or a policy size (user inline 2048, group inline 5120, role inline 10240, managed 6144, trust 2048 characters not counting whitespace).',
+      'An IAM quota was reached: 2 access keys per user, 10 groups per user, 10 managed policies attached per user, group or role, 5 versions per managed policy, 50 tags per principal, or a policy size (the inline policies of a user together 2048, of a group 5120, of a role 10240; managed 6144, trust 2048 characters not counting whitespace). Checked under a lock on the owning row, so concurrent calls cannot exceed it.',
   },
   GH_IAM_MALFORMED_POLICY: {
     http: 400,
@@ -559,6 +617,13 @@ export const ERRORS = {
     message: '{reason}',
     description:
       'An IAM parameter does not match its pattern or range (names, paths, tags, session durations).',
+  },
+  GH_IAM_INVALID_MARKER: {
+    http: 400,
+    awsCode: 'ValidationError',
+    message: 'Invalid Marker: {reason}',
+    description:
+      'A list call was given a Marker that is not one this list returned (mistyped, truncated, or from another list action). Pass the Marker of the previous page unchanged, or omit it to start over.',
   },
   GH_IAM_INVALID_INPUT: {
     http: 400,

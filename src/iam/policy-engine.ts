@@ -13,6 +13,7 @@ export {
   type EvaluateInput,
   evaluate,
   parsePolicyDocument,
+  policySize,
   policySizeError,
 } from '../policy/index.js';
 

@@ -5,10 +5,12 @@ import {
   findAccessKeyLastUsed,
   insertUserAccessKey,
   listUserAccessKeys,
+  pageUserAccessKeys,
   setUserAccessKeyStatus,
 } from '../store/iam-access-keys-repo.js';
 import type { IamUserRow } from '../store/iam-users-repo.js';
 import { accessKeyAad } from './credential-lookup.js';
+import { pageRequest, toPage } from './pagination.js';
 import { type IamContext, limitExceeded, noSuchEntityReason, type Tx } from './service-context.js';
 import { requireUser } from './service-principals.js';
 import { callerUserName } from './service-users.js';
@@ -88,16 +90,17 @@ export function createAccessKeyMethods(ctx: IamContext): AccessKeyMethods {
     },
 
     async listAccessKeys(p, caller) {
+      const req = pageRequest('access-keys', p);
       const user = await targetUser(store.pool, p.UserName, caller);
-      const keys = await listUserAccessKeys(store.pool, user.userId);
+      const { items, page } = toPage(req, await pageUserAccessKeys(store.pool, user.userId, req));
       return {
-        AccessKeyMetadata: keys.map((k) => ({
+        AccessKeyMetadata: items.map((k) => ({
           UserName: user.name,
           AccessKeyId: k.accessKeyId,
           Status: k.status,
           CreateDate: k.createdAt.toISOString(),
         })),
-        IsTruncated: false,
+        ...page,
       };
     },
 

@@ -1,20 +1,23 @@
-// IAM groups: create, get (with members), list, delete (DeleteConflict while members or policies remain), membership.
+// IAM groups: create, get (with members), list, update, delete (DeleteConflict while members or policies remain), membership.
 import { GatehouseError } from '../core/errors.js';
 import { listAttachedRows } from '../store/iam-attachments-repo.js';
 import {
   addGroupMember,
+  countGroupMembers,
   deleteGroupRow,
   findGroupByName,
   insertGroupRow,
-  listGroupMemberIds,
-  listGroupRows,
   listGroupsOfUser,
+  pageGroupRows,
+  pageGroupsOfUser,
   removeGroupMember,
+  renameGroupRow,
 } from '../store/iam-groups-repo.js';
 import { listInlinePolicies } from '../store/iam-inline-policies-repo.js';
-import { findUserById } from '../store/iam-users-repo.js';
+import { pageUsersOfGroup } from '../store/iam-users-repo.js';
 import { iamArn } from './arns.js';
 import { newIamId } from './ids.js';
+import { pageRequest, toPage } from './pagination.js';
 import {
   deleteConflict,
   type IamContext,
@@ -23,7 +26,7 @@ import {
   uniqueName,
 } from './service-context.js';
 import { groupView, requireGroup, requireUser, userView } from './service-principals.js';
-import type { IamService, IamUser } from './types.js';
+import type { IamService } from './types.js';
 import { checkName, checkPath, checkPathPrefix, NAME_LIMITS } from './validate.js';
 
 type GroupMethods = Pick<
@@ -33,6 +36,7 @@ type GroupMethods = Pick<
   | 'listGroups'
   | 'listGroupsForUser'
   | 'deleteGroup'
+  | 'updateGroup'
   | 'addUserToGroup'
   | 'removeUserFromGroup'
 >;
@@ -63,30 +67,49 @@ export function createGroupMethods(ctx: IamContext): GroupMethods {
     },
 
     async getGroup(p) {
+      const req = pageRequest('group-users', p);
       const group = await requireGroup(store.pool, p.GroupName);
-      const users: IamUser[] = [];
-      for (const id of await listGroupMemberIds(store.pool, group.groupId)) {
-        const u = await findUserById(store.pool, id);
-        if (u) users.push(userView(u));
-      }
-      return { Group: groupView(group), Users: users, IsTruncated: false };
+      const { items, page } = toPage(req, await pageUsersOfGroup(store.pool, group.groupId, req));
+      return { Group: groupView(group), Users: items.map((u) => userView(u)), ...page };
     },
 
     async listGroups(p) {
-      const rows = await listGroupRows(store.pool, checkPathPrefix('pathPrefix', p.PathPrefix));
-      return { Groups: rows.map(groupView), IsTruncated: false };
+      const pathPrefix = checkPathPrefix('pathPrefix', p.PathPrefix);
+      const req = pageRequest('groups', p);
+      const { items, page } = toPage(req, await pageGroupRows(store.pool, pathPrefix, req));
+      return { Groups: items.map(groupView), ...page };
     },
 
     async listGroupsForUser(p) {
+      const req = pageRequest('groups-for-user', p);
       const user = await requireUser(store.pool, p.UserName);
-      return { Groups: (await listGroupsOfUser(store.pool, user.userId)).map(groupView), IsTruncated: false };
+      const { items, page } = toPage(req, await pageGroupsOfUser(store.pool, user.userId, req));
+      return { Groups: items.map(groupView), ...page };
+    },
+
+    async updateGroup(p) {
+      const newName =
+        p.NewGroupName === undefined
+          ? undefined
+          : checkName('newGroupName', p.NewGroupName, NAME_LIMITS.group);
+      const newPath = p.NewPath === undefined ? undefined : checkPath('newPath', p.NewPath);
+      await ctx.mutate(async (tx) => {
+        const group = await requireGroup(tx, p.GroupName, true);
+        const name = newName ?? group.name;
+        const path = newPath ?? group.path;
+        if (name.toLowerCase() !== group.name.toLowerCase() && (await findGroupByName(tx, name)))
+          throw new GatehouseError('GH_IAM_ENTITY_EXISTS', { entity: 'Group', name });
+        const arn = iamArn(ctx.account.accountId, 'group', path, name);
+        await uniqueName('Group', name, () => renameGroupRow(tx, group.groupId, { name, path, arn }));
+      });
     },
 
     async deleteGroup(p) {
       await ctx.mutate(async (tx) => {
-        const group = await requireGroup(tx, p.GroupName);
+        // The lock makes a concurrent AddUserToGroup or Attach/PutGroupPolicy wait, so none slips in after the checks.
+        const group = await requireGroup(tx, p.GroupName, true);
         // AWS DeleteGroup: "The group must not contain any users or have any attached policies."
-        if ((await listGroupMemberIds(tx, group.groupId)).length > 0) {
+        if ((await countGroupMembers(tx, group.groupId)) > 0) {
           throw deleteConflict('Cannot delete entity, must remove users from group first.');
         }
         if ((await listInlinePolicies(tx, 'Group', group.groupId)).length > 0) {
@@ -101,7 +124,8 @@ export function createGroupMethods(ctx: IamContext): GroupMethods {
 
     async addUserToGroup(p) {
       await ctx.mutate(async (tx) => {
-        const group = await requireGroup(tx, p.GroupName);
+        // Group row, then user row (always this order): the user lock serialises the GroupsPerUser quota.
+        const group = await requireGroup(tx, p.GroupName, true);
         const user = await requireUser(tx, p.UserName, true);
         const groups = await listGroupsOfUser(tx, user.userId);
         if (groups.some((g) => g.groupId === group.groupId)) return;

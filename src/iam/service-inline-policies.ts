@@ -3,10 +3,13 @@ import {
   deleteInlinePolicy,
   findInlinePolicy,
   listInlinePolicies,
+  pageInlinePolicyNames,
   putInlinePolicy,
 } from '../store/iam-inline-policies-repo.js';
-import { checkPolicyDocument, encodePolicyDocument } from './policy-documents.js';
-import { type IamContext, noSuchEntityReason } from './service-context.js';
+import { pageRequest, toPage } from './pagination.js';
+import { checkPolicyDocument, encodePolicyDocument, POLICY_SIZE_LIMITS } from './policy-documents.js';
+import { policySize } from './policy-engine.js';
+import { type IamContext, limitExceeded, noSuchEntityReason, type Tx } from './service-context.js';
 import { requirePrincipal } from './service-principals.js';
 import type { IamService, PrincipalKind } from './types.js';
 import { checkName, NAME_LIMITS } from './validate.js';
@@ -21,6 +24,28 @@ function noSuchPolicy(kind: PrincipalKind, name: string): Error {
   return noSuchEntityReason(`The ${kind.toLowerCase()} policy with name ${name} cannot be found.`);
 }
 
+/**
+ * IAM quota: the inline policies of one principal together (not counting white space) stay within 2048 (user),
+ * 5120 (group) or 10240 (role) characters. The caller holds the principal's row lock, so two concurrent
+ * PutUserPolicy calls cannot each pass with the other's size unseen.
+ */
+async function checkAggregateSize(
+  tx: Tx,
+  kind: PrincipalKind,
+  principal: { id: string; name: string },
+  policyName: string,
+  document: string,
+): Promise<void> {
+  const others = (await listInlinePolicies(tx, kind, principal.id)).filter((p) => p.name !== policyName);
+  const total = others.reduce((n, p) => n + policySize(p.document), policySize(document));
+  const limit = POLICY_SIZE_LIMITS[kind];
+  if (total > limit) {
+    throw limitExceeded(
+      `Maximum policy size of ${limit} bytes exceeded for ${kind.toLowerCase()} ${principal.name}`,
+    );
+  }
+}
+
 export function createInlinePolicyMethods(ctx: IamContext): InlineMethods {
   const { store } = ctx;
   return {
@@ -28,7 +53,8 @@ export function createInlinePolicyMethods(ctx: IamContext): InlineMethods {
       const policyName = checkName('policyName', p.PolicyName, NAME_LIMITS.policy);
       const document = checkPolicyDocument(p.PolicyDocument, { kind: 'inline', principal: kind, name });
       await ctx.mutate(async (tx) => {
-        const principal = await requirePrincipal(tx, kind, name);
+        const principal = await requirePrincipal(tx, kind, name, true);
+        await checkAggregateSize(tx, kind, principal, policyName, document);
         await putInlinePolicy(tx, kind, principal.id, { name: policyName, document }, ctx.clock.now());
       });
     },
@@ -50,10 +76,11 @@ export function createInlinePolicyMethods(ctx: IamContext): InlineMethods {
       });
     },
 
-    async listPrincipalPolicies(kind, name) {
+    async listPrincipalPolicies(kind, name, p = {}) {
+      const req = pageRequest('inline-policies', p);
       const principal = await requirePrincipal(store.pool, kind, name);
-      const rows = await listInlinePolicies(store.pool, kind, principal.id);
-      return { PolicyNames: rows.map((r) => r.name), IsTruncated: false };
+      const { items, page } = toPage(req, await pageInlinePolicyNames(store.pool, kind, principal.id, req));
+      return { PolicyNames: items, ...page };
     },
   };
 }

@@ -1,20 +1,23 @@
-// Customer-managed policies, their versions (at most 5, default one used), and attaching them to users, groups and roles.
+// Customer-managed policies and their versions (at most 5, default one used): create, get, list, delete.
 import { GatehouseError } from '../core/errors.js';
-import { attachPolicyRow, detachPolicyRow, listAttachedRows } from '../store/iam-attachments-repo.js';
+import { countPolicyAttachments } from '../store/iam-attachments-repo.js';
 import {
+  countBoundaryUses,
   customerPolicyNameTaken,
   deletePolicyRow,
   deletePolicyVersionRow,
   findPolicyVersionRow,
   insertPolicyRow,
   insertPolicyVersionRow,
-  listPolicyRows,
   listPolicyVersionRows,
   type ManagedPolicyRow,
+  pagePolicyRows,
+  pagePolicyVersionRows,
   setDefaultPolicyVersionRow,
 } from '../store/iam-managed-policies-repo.js';
 import { iamArn } from './arns.js';
 import { newIamId } from './ids.js';
+import { pageRequest, toPage } from './pagination.js';
 import { checkPolicyDocument, encodePolicyDocument } from './policy-documents.js';
 import {
   deleteConflict,
@@ -24,7 +27,7 @@ import {
   type Tx,
   uniqueName,
 } from './service-context.js';
-import { policyView, requirePolicy, requirePrincipal } from './service-principals.js';
+import { policyView, requirePolicy } from './service-principals.js';
 import type { IamService } from './types.js';
 import {
   checkDescription,
@@ -34,6 +37,7 @@ import {
   checkVersionId,
   invalidInput,
   NAME_LIMITS,
+  validationError,
 } from './validate.js';
 
 type ManagedMethods = Pick<
@@ -47,14 +51,10 @@ type ManagedMethods = Pick<
   | 'listPolicyVersions'
   | 'deletePolicyVersion'
   | 'setDefaultPolicyVersion'
-  | 'attachPrincipalPolicy'
-  | 'detachPrincipalPolicy'
-  | 'listAttachedPrincipalPolicies'
 >;
 
-/** IAM quotas: "Versions of a managed policy that can be stored", "Managed policies attached to an IAM user/group/role". */
+/** IAM quota "Versions of a managed policy that can be stored". */
 export const MAX_POLICY_VERSIONS = 5;
-export const MAX_ATTACHED_POLICIES = 10;
 
 /** AWS-managed policies belong to AWS: they can be attached, never changed or deleted. */
 async function requireCustomerPolicy(tx: Tx, arn: string): Promise<ManagedPolicyRow> {
@@ -99,18 +99,32 @@ export function createManagedPolicyMethods(ctx: IamContext): ManagedMethods {
       if (scope !== 'All' && scope !== 'AWS' && scope !== 'Local') {
         throw invalidInput(`Scope must be one of All, AWS, Local (got ${String(scope)})`);
       }
-      const rows = await listPolicyRows(store.pool, {
+      const usage = p.PolicyUsageFilter;
+      if (usage !== undefined && usage !== 'PermissionsPolicy' && usage !== 'PermissionsBoundary') {
+        throw validationError(
+          'policyUsageFilter',
+          usage,
+          'satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]',
+        );
+      }
+      const filter = {
         scope,
         onlyAttached: p.OnlyAttached === true,
         pathPrefix: checkPathPrefix('pathPrefix', p.PathPrefix),
-      });
-      return { Policies: rows.map(policyView), IsTruncated: false };
+        usage,
+      };
+      const req = pageRequest('policies', p);
+      const { items, page } = toPage(req, await pagePolicyRows(store.pool, filter, req));
+      return { Policies: items.map(policyView), ...page };
     },
 
     async deletePolicy(p) {
       await ctx.mutate(async (tx) => {
         const row = await requireCustomerPolicy(tx, p.PolicyArn);
-        if (row.attachmentCount > 0) throw deleteConflict('Cannot delete a policy attached to entities.');
+        // Counted after the row lock (requireCustomerPolicy) in statements of their own: a concurrent attach or
+        // boundary change has either committed (and is seen) or waits for this transaction.
+        if ((await countPolicyAttachments(tx, row.arn)) > 0 || (await countBoundaryUses(tx, row.arn)) > 0)
+          throw deleteConflict('Cannot delete a policy attached to entities.');
         if ((await listPolicyVersionRows(tx, row.policyId)).length > 1) {
           throw deleteConflict(
             "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
@@ -160,15 +174,16 @@ export function createManagedPolicyMethods(ctx: IamContext): ManagedMethods {
     },
 
     async listPolicyVersions(p) {
+      const req = pageRequest('policy-versions', p);
       const row = await requirePolicy(store.pool, p.PolicyArn);
-      const versions = await listPolicyVersionRows(store.pool, row.policyId);
+      const { items, page } = toPage(req, await pagePolicyVersionRows(store.pool, row.policyId, req));
       return {
-        Versions: versions.map((v) => ({
+        Versions: items.map((v) => ({
           VersionId: v.versionId,
           IsDefaultVersion: v.versionId === row.defaultVersion,
           CreateDate: v.createdAt.toISOString(),
         })),
-        IsTruncated: false,
+        ...page,
       };
     },
 
@@ -192,38 +207,6 @@ export function createManagedPolicyMethods(ctx: IamContext): ManagedMethods {
           throw noSuchVersion(row.arn, versionId);
         await setDefaultPolicyVersionRow(tx, row.policyId, versionId, clock.now());
       });
-    },
-
-    async attachPrincipalPolicy(kind, name, p) {
-      await ctx.mutate(async (tx) => {
-        const principal = await requirePrincipal(tx, kind, name);
-        const policy = await requirePolicy(tx, p.PolicyArn);
-        const attached = await listAttachedRows(tx, kind, principal.id);
-        if (attached.some((a) => a.policyArn === policy.arn)) return;
-        if (attached.length >= MAX_ATTACHED_POLICIES) {
-          throw limitExceeded(`Cannot exceed quota for PoliciesPer${kind}: ${MAX_ATTACHED_POLICIES}`);
-        }
-        await attachPolicyRow(tx, kind, principal.id, policy.arn, clock.now());
-      });
-    },
-
-    async detachPrincipalPolicy(kind, name, p) {
-      await ctx.mutate(async (tx) => {
-        const principal = await requirePrincipal(tx, kind, name);
-        const policy = await requirePolicy(tx, p.PolicyArn);
-        if (!(await detachPolicyRow(tx, kind, principal.id, policy.arn))) {
-          throw noSuchEntityReason(`Policy ${policy.arn} was not found.`);
-        }
-      });
-    },
-
-    async listAttachedPrincipalPolicies(kind, name) {
-      const principal = await requirePrincipal(store.pool, kind, name);
-      const rows = await listAttachedRows(store.pool, kind, principal.id);
-      return {
-        AttachedPolicies: rows.map((r) => ({ PolicyName: r.policyName, PolicyArn: r.policyArn })),
-        IsTruncated: false,
-      };
     },
   };
 }

@@ -19,9 +19,9 @@ export async function requireUser(db: Db, name: string, forUpdate = false): Prom
   return row;
 }
 
-export async function requireGroup(db: Db, name: string): Promise<IamGroupRow> {
+export async function requireGroup(db: Db, name: string, forUpdate = false): Promise<IamGroupRow> {
   checkName('groupName', name, NAME_LIMITS.group);
-  const row = await findGroupByName(db, name);
+  const row = await findGroupByName(db, name, forUpdate);
   if (!row) throw noSuchEntity('group', name);
   return row;
 }
@@ -33,23 +33,28 @@ export async function requireRole(db: Db, name: string, forUpdate = false): Prom
   return row;
 }
 
-/** The row id and ARN of a user, group or role named `name`. */
+/**
+ * The row id and ARN of a user, group or role named `name`. `forUpdate` locks its row until the transaction ends:
+ * per-principal quotas (attached policies, inline policy size) are checked and changed under that lock, and a
+ * concurrent delete of the principal waits for it.
+ */
 export async function requirePrincipal(
   db: Db,
   kind: PrincipalKind,
   name: string,
-): Promise<{ id: string; arn: string }> {
+  forUpdate = false,
+): Promise<{ id: string; arn: string; name: string }> {
   if (kind === 'User') {
-    const u = await requireUser(db, name);
-    return { id: u.userId, arn: u.arn };
+    const u = await requireUser(db, name, forUpdate);
+    return { id: u.userId, arn: u.arn, name: u.name };
   }
   if (kind === 'Group') {
-    const g = await requireGroup(db, name);
-    return { id: g.groupId, arn: g.arn };
+    const g = await requireGroup(db, name, forUpdate);
+    return { id: g.groupId, arn: g.arn, name: g.name };
   }
   if (kind === 'Role') {
-    const r = await requireRole(db, name);
-    return { id: r.roleId, arn: r.arn };
+    const r = await requireRole(db, name, forUpdate);
+    return { id: r.roleId, arn: r.arn, name: r.name };
   }
   throw new GatehouseError('GH_IAM_INVALID_INPUT', { reason: `unknown principal kind ${String(kind)}` });
 }

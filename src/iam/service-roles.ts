@@ -6,14 +6,15 @@ import {
   deleteRoleRow,
   findRoleByName,
   insertRoleRow,
-  listRoleRows,
+  pageRoleRows,
   setRoleBoundary,
   updateRoleRow,
 } from '../store/iam-roles-repo.js';
 import { deleteRoleSessions } from '../store/iam-sessions-repo.js';
-import { deleteTagRows } from '../store/iam-tags-repo.js';
+import { deleteTagRows, pageTagRows } from '../store/iam-tags-repo.js';
 import { iamArn } from './arns.js';
 import { newIamId } from './ids.js';
+import { pageRequest, toPage } from './pagination.js';
 import { checkPolicyDocument } from './policy-documents.js';
 import { deleteConflict, type IamContext, uniqueName } from './service-context.js';
 import { requirePolicy, requireRole, roleView, tagsOf } from './service-principals.js';
@@ -37,6 +38,7 @@ type RoleMethods = Pick<
   | 'listRoles'
   | 'deleteRole'
   | 'updateRole'
+  | 'updateRoleDescription'
   | 'updateAssumeRolePolicy'
   | 'tagRole'
   | 'untagRole'
@@ -68,7 +70,9 @@ export function createRoleMethods(ctx: IamContext): RoleMethods {
         if (await findRoleByName(tx, name))
           throw new GatehouseError('GH_IAM_ENTITY_EXISTS', { entity: 'Role', name });
         const boundaryArn =
-          p.PermissionsBoundary === undefined ? null : (await requirePolicy(tx, p.PermissionsBoundary)).arn;
+          p.PermissionsBoundary === undefined
+            ? null
+            : (await requirePolicy(tx, p.PermissionsBoundary, true)).arn;
         const row = await uniqueName('Role', name, () =>
           insertRoleRow(tx, {
             roleId: newIamId('AROA'),
@@ -93,8 +97,10 @@ export function createRoleMethods(ctx: IamContext): RoleMethods {
     },
 
     async listRoles(p) {
-      const rows = await listRoleRows(store.pool, checkPathPrefix('pathPrefix', p.PathPrefix));
-      return { Roles: rows.map((r) => roleView(r)), IsTruncated: false };
+      const pathPrefix = checkPathPrefix('pathPrefix', p.PathPrefix);
+      const req = pageRequest('roles', p);
+      const { items, page } = toPage(req, await pageRoleRows(store.pool, pathPrefix, req));
+      return { Roles: items.map((r) => roleView(r)), ...page };
     },
 
     async deleteRole(p) {
@@ -126,6 +132,16 @@ export function createRoleMethods(ctx: IamContext): RoleMethods {
       });
     },
 
+    async updateRoleDescription(p) {
+      const description = checkDescription(p.Description);
+      return ctx.mutate(async (tx) => {
+        const row = await requireRole(tx, p.RoleName, true);
+        await updateRoleRow(tx, row.roleId, { description });
+        const updated = await requireRole(tx, p.RoleName);
+        return { Role: roleView(updated, await tagsOf(tx, 'Role', row.roleId)) };
+      });
+    },
+
     async updateAssumeRolePolicy(p) {
       const trustPolicy = checkPolicyDocument(p.PolicyDocument, { kind: 'trust' });
       await ctx.mutate(async (tx) => {
@@ -151,14 +167,16 @@ export function createRoleMethods(ctx: IamContext): RoleMethods {
     },
 
     async listRoleTags(p) {
+      const req = pageRequest('tags', p);
       const row = await requireRole(store.pool, p.RoleName);
-      return { Tags: await tagsOf(store.pool, 'Role', row.roleId), IsTruncated: false };
+      const { items, page } = toPage(req, await pageTagRows(store.pool, 'Role', row.roleId, req));
+      return { Tags: items.map((t) => ({ Key: t.key, Value: t.value })), ...page };
     },
 
     async putRolePermissionsBoundary(p) {
       await ctx.mutate(async (tx) => {
         const row = await requireRole(tx, p.RoleName, true);
-        const policy = await requirePolicy(tx, p.PermissionsBoundary);
+        const policy = await requirePolicy(tx, p.PermissionsBoundary, true);
         await setRoleBoundary(tx, row.roleId, policy.arn);
       });
     },

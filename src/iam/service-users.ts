@@ -1,20 +1,22 @@
-// IAM users: create, get, list, delete (DeleteConflict until keys, policies and memberships are gone), tags, boundary.
+// IAM users: create, get, list, update, delete (DeleteConflict until keys, policies and memberships are gone), tags, boundary.
 import { GatehouseError } from '../core/errors.js';
-import { listUserAccessKeys } from '../store/iam-access-keys-repo.js';
+import { listUserAccessKeys, setAccessKeysPrincipalArn } from '../store/iam-access-keys-repo.js';
 import { listAttachedRows } from '../store/iam-attachments-repo.js';
 import { listGroupsOfUser } from '../store/iam-groups-repo.js';
 import { listInlinePolicies } from '../store/iam-inline-policies-repo.js';
-import { deleteTagRows } from '../store/iam-tags-repo.js';
+import { deleteTagRows, pageTagRows } from '../store/iam-tags-repo.js';
 import {
   deleteUserRow,
   findUserByArn,
   findUserByName,
   insertUserRow,
-  listUserRows,
+  pageUserRows,
+  renameUserRow,
   setUserBoundary,
 } from '../store/iam-users-repo.js';
 import { iamArn } from './arns.js';
 import { newIamId } from './ids.js';
+import { pageRequest, toPage } from './pagination.js';
 import { deleteConflict, type IamContext, type Tx, uniqueName } from './service-context.js';
 import { requirePolicy, requireUser, tagsOf, userView } from './service-principals.js';
 import { addTags, removeTags } from './service-tags.js';
@@ -26,6 +28,7 @@ type UserMethods = Pick<
   | 'createUser'
   | 'getUser'
   | 'listUsers'
+  | 'updateUser'
   | 'deleteUser'
   | 'tagUser'
   | 'untagUser'
@@ -69,7 +72,9 @@ export function createUserMethods(ctx: IamContext): UserMethods {
         if (await findUserByName(tx, name))
           throw new GatehouseError('GH_IAM_ENTITY_EXISTS', { entity: 'User', name });
         const boundaryArn =
-          p.PermissionsBoundary === undefined ? null : (await requirePolicy(tx, p.PermissionsBoundary)).arn;
+          p.PermissionsBoundary === undefined
+            ? null
+            : (await requirePolicy(tx, p.PermissionsBoundary, true)).arn;
         const row = await uniqueName('User', name, () =>
           insertUserRow(tx, {
             userId: newIamId('AIDA'),
@@ -92,8 +97,27 @@ export function createUserMethods(ctx: IamContext): UserMethods {
     },
 
     async listUsers(p) {
-      const rows = await listUserRows(store.pool, checkPathPrefix('pathPrefix', p.PathPrefix));
-      return { Users: rows.map((r) => userView(r)), IsTruncated: false };
+      const pathPrefix = checkPathPrefix('pathPrefix', p.PathPrefix);
+      const req = pageRequest('users', p);
+      const { items, page } = toPage(req, await pageUserRows(store.pool, pathPrefix, req));
+      return { Users: items.map((r) => userView(r)), ...page };
+    },
+
+    async updateUser(p) {
+      const newName =
+        p.NewUserName === undefined ? undefined : checkName('newUserName', p.NewUserName, NAME_LIMITS.user);
+      const newPath = p.NewPath === undefined ? undefined : checkPath('newPath', p.NewPath);
+      await ctx.mutate(async (tx) => {
+        const row = await requireUser(tx, p.UserName, true);
+        const name = newName ?? row.name;
+        const path = newPath ?? row.path;
+        if (name.toLowerCase() !== row.name.toLowerCase() && (await findUserByName(tx, name)))
+          throw new GatehouseError('GH_IAM_ENTITY_EXISTS', { entity: 'User', name });
+        const arn = iamArn(ctx.account.accountId, 'user', path, name);
+        await uniqueName('User', name, () => renameUserRow(tx, row.userId, { name, path, arn }));
+        // Its keys now sign as the new ARN (SigV4 callers and IAM database tokens).
+        await setAccessKeysPrincipalArn(tx, row.userId, arn);
+      });
     },
 
     async deleteUser(p) {
@@ -123,14 +147,16 @@ export function createUserMethods(ctx: IamContext): UserMethods {
     },
 
     async listUserTags(p) {
+      const req = pageRequest('tags', p);
       const row = await requireUser(store.pool, p.UserName);
-      return { Tags: await tagsOf(store.pool, 'User', row.userId), IsTruncated: false };
+      const { items, page } = toPage(req, await pageTagRows(store.pool, 'User', row.userId, req));
+      return { Tags: items.map((t) => ({ Key: t.key, Value: t.value })), ...page };
     },
 
     async putUserPermissionsBoundary(p) {
       await ctx.mutate(async (tx) => {
         const row = await requireUser(tx, p.UserName, true);
-        const policy = await requirePolicy(tx, p.PermissionsBoundary);
+        const policy = await requirePolicy(tx, p.PermissionsBoundary, true);
         await setUserBoundary(tx, row.userId, policy.arn);
       });
     },

@@ -1,67 +1,29 @@
 // The IAM/STS service interface (AWS shapes: AWS parameter names in, AWS result members out).
 // Implemented on the store by src/iam/service*.ts; called by the AWS Query API (src/api/query/) and tests.
+import type { AccountAuthorizationDetails, DetailFilter, PolicyEntities } from './types-details.js';
 
-export interface Tag {
-  Key: string;
-  Value: string;
+import type {
+  AccessKeyMetadata,
+  IamGroup,
+  IamRole,
+  IamUser,
+  ManagedPolicy,
+  PolicyVersion,
+  Tag,
+} from './types-entities.js';
+
+export type * from './types-entities.js';
+
+/** The paging members every IAM list action takes (AWS: MaxItems 1–1000, default 100). */
+export interface PageInput {
+  Marker?: string;
+  MaxItems?: number;
 }
 
-export interface IamUser {
-  Path: string;
-  UserName: string;
-  UserId: string; // AIDA + 17 upper-case letters/digits
-  Arn: string;
-  CreateDate: string; // ISO 8601
-  Tags?: Tag[];
-  PermissionsBoundary?: { PermissionsBoundaryType: 'Policy'; PermissionsBoundaryArn: string };
-}
-
-export interface IamGroup {
-  Path: string;
-  GroupName: string;
-  GroupId: string; // AGPA…
-  Arn: string;
-  CreateDate: string;
-}
-
-export interface IamRole {
-  Path: string;
-  RoleName: string;
-  RoleId: string; // AROA…
-  Arn: string;
-  CreateDate: string;
-  AssumeRolePolicyDocument: string; // URL-encoded JSON, as AWS returns it
-  Description?: string;
-  MaxSessionDuration: number;
-  Tags?: Tag[];
-  PermissionsBoundary?: { PermissionsBoundaryType: 'Policy'; PermissionsBoundaryArn: string };
-}
-
-export interface AccessKeyMetadata {
-  UserName: string;
-  AccessKeyId: string;
-  Status: 'Active' | 'Inactive';
-  CreateDate: string;
-}
-
-export interface ManagedPolicy {
-  PolicyName: string;
-  PolicyId: string; // ANPA…
-  Arn: string;
-  Path: string;
-  DefaultVersionId: string;
-  AttachmentCount: number;
-  IsAttachable: boolean;
-  CreateDate: string;
-  UpdateDate: string;
-  Description?: string;
-}
-
-export interface PolicyVersion {
-  Document: string; // URL-encoded JSON
-  VersionId: string;
-  IsDefaultVersion: boolean;
-  CreateDate: string;
+/** The paging members of every IAM list result; `Marker` only when `IsTruncated`. */
+export interface PageOutput {
+  IsTruncated: boolean;
+  Marker?: string;
 }
 
 export type PrincipalKind = 'User' | 'Group' | 'Role';
@@ -84,7 +46,9 @@ export interface IamService {
     PermissionsBoundary?: string;
   }): Promise<{ User: IamUser }>;
   getUser(p: { UserName?: string }, caller: Caller): Promise<{ User: IamUser }>;
-  listUsers(p: { PathPrefix?: string }): Promise<{ Users: IamUser[]; IsTruncated: false }>;
+  listUsers(p: { PathPrefix?: string } & PageInput): Promise<{ Users: IamUser[] } & PageOutput>;
+  /** NewUserName and/or NewPath: the ARN changes; keys, policies, tags and memberships stay with the user. */
+  updateUser(p: { UserName: string; NewUserName?: string; NewPath?: string }): Promise<void>;
   deleteUser(p: { UserName: string }): Promise<void>;
   tagUser(p: { UserName: string; Tags: Tag[] }): Promise<void>;
   // access keys (UserName omitted = the caller's own user)
@@ -93,9 +57,9 @@ export interface IamService {
     caller: Caller,
   ): Promise<{ AccessKey: AccessKeyMetadata & { SecretAccessKey: string } }>;
   listAccessKeys(
-    p: { UserName?: string },
+    p: { UserName?: string } & PageInput,
     caller: Caller,
-  ): Promise<{ AccessKeyMetadata: AccessKeyMetadata[]; IsTruncated: false }>;
+  ): Promise<{ AccessKeyMetadata: AccessKeyMetadata[] } & PageOutput>;
   updateAccessKey(
     p: { UserName?: string; AccessKeyId: string; Status: 'Active' | 'Inactive' },
     caller: Caller,
@@ -137,7 +101,8 @@ export interface IamService {
   listPrincipalPolicies(
     kind: PrincipalKind,
     name: string,
-  ): Promise<{ PolicyNames: string[]; IsTruncated: false }>;
+    p?: PageInput,
+  ): Promise<{ PolicyNames: string[] } & PageOutput>;
   // managed policies
   createPolicy(p: {
     PolicyName: string;
@@ -155,37 +120,55 @@ export interface IamService {
   listAttachedPrincipalPolicies(
     kind: PrincipalKind,
     name: string,
-  ): Promise<{ AttachedPolicies: { PolicyName: string; PolicyArn: string }[]; IsTruncated: false }>;
+    p?: { PathPrefix?: string } & PageInput,
+  ): Promise<{ AttachedPolicies: { PolicyName: string; PolicyArn: string }[] } & PageOutput>;
 
   // --- additions beyond the first cut (same AWS names) ---
   untagUser(p: { UserName: string; TagKeys: string[] }): Promise<void>;
-  listUserTags(p: { UserName: string }): Promise<{ Tags: Tag[]; IsTruncated: false }>;
+  listUserTags(p: { UserName: string } & PageInput): Promise<{ Tags: Tag[] } & PageOutput>;
   putUserPermissionsBoundary(p: { UserName: string; PermissionsBoundary: string }): Promise<void>;
   deleteUserPermissionsBoundary(p: { UserName: string }): Promise<void>;
-  getGroup(p: { GroupName: string }): Promise<{ Group: IamGroup; Users: IamUser[]; IsTruncated: false }>;
-  listGroups(p: { PathPrefix?: string }): Promise<{ Groups: IamGroup[]; IsTruncated: false }>;
-  listGroupsForUser(p: { UserName: string }): Promise<{ Groups: IamGroup[]; IsTruncated: false }>;
+  getGroup(p: { GroupName: string } & PageInput): Promise<{ Group: IamGroup; Users: IamUser[] } & PageOutput>;
+  listGroups(p: { PathPrefix?: string } & PageInput): Promise<{ Groups: IamGroup[] } & PageOutput>;
+  listGroupsForUser(p: { UserName: string } & PageInput): Promise<{ Groups: IamGroup[] } & PageOutput>;
   deleteGroup(p: { GroupName: string }): Promise<void>;
-  listRoles(p: { PathPrefix?: string }): Promise<{ Roles: IamRole[]; IsTruncated: false }>;
+  updateGroup(p: { GroupName: string; NewGroupName?: string; NewPath?: string }): Promise<void>;
+  listRoles(p: { PathPrefix?: string } & PageInput): Promise<{ Roles: IamRole[] } & PageOutput>;
   updateRole(p: { RoleName: string; Description?: string; MaxSessionDuration?: number }): Promise<void>;
+  /** The older UpdateRoleDescription: sets the description and returns the role. */
+  updateRoleDescription(p: { RoleName: string; Description: string }): Promise<{ Role: IamRole }>;
   updateAssumeRolePolicy(p: { RoleName: string; PolicyDocument: string }): Promise<void>;
   tagRole(p: { RoleName: string; Tags: Tag[] }): Promise<void>;
   untagRole(p: { RoleName: string; TagKeys: string[] }): Promise<void>;
-  listRoleTags(p: { RoleName: string }): Promise<{ Tags: Tag[]; IsTruncated: false }>;
+  listRoleTags(p: { RoleName: string } & PageInput): Promise<{ Tags: Tag[] } & PageOutput>;
   putRolePermissionsBoundary(p: { RoleName: string; PermissionsBoundary: string }): Promise<void>;
   deleteRolePermissionsBoundary(p: { RoleName: string }): Promise<void>;
   getPolicy(p: { PolicyArn: string }): Promise<{ Policy: ManagedPolicy }>;
-  listPolicies(p: {
-    Scope?: 'All' | 'AWS' | 'Local';
-    OnlyAttached?: boolean;
-    PathPrefix?: string;
-  }): Promise<{ Policies: ManagedPolicy[]; IsTruncated: false }>;
+  listPolicies(
+    p: {
+      Scope?: 'All' | 'AWS' | 'Local';
+      OnlyAttached?: boolean;
+      PathPrefix?: string;
+      PolicyUsageFilter?: 'PermissionsPolicy' | 'PermissionsBoundary';
+    } & PageInput,
+  ): Promise<{ Policies: ManagedPolicy[] } & PageOutput>;
   deletePolicy(p: { PolicyArn: string }): Promise<void>;
   getPolicyVersion(p: { PolicyArn: string; VersionId: string }): Promise<{ PolicyVersion: PolicyVersion }>;
   /** As in AWS, the listed versions carry no Document (GetPolicyVersion has it). */
-  listPolicyVersions(p: {
-    PolicyArn: string;
-  }): Promise<{ Versions: Omit<PolicyVersion, 'Document'>[]; IsTruncated: false }>;
+  listPolicyVersions(
+    p: { PolicyArn: string } & PageInput,
+  ): Promise<{ Versions: Omit<PolicyVersion, 'Document'>[] } & PageOutput>;
   deletePolicyVersion(p: { PolicyArn: string; VersionId: string }): Promise<void>;
   setDefaultPolicyVersion(p: { PolicyArn: string; VersionId: string }): Promise<void>;
+  listEntitiesForPolicy(
+    p: {
+      PolicyArn: string;
+      EntityFilter?: string;
+      PathPrefix?: string;
+      PolicyUsageFilter?: 'PermissionsPolicy' | 'PermissionsBoundary';
+    } & PageInput,
+  ): Promise<PolicyEntities & PageOutput>;
+  getAccountAuthorizationDetails(
+    p: { Filter?: DetailFilter[] } & PageInput,
+  ): Promise<AccountAuthorizationDetails & PageOutput>;
 }

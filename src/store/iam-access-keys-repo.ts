@@ -1,5 +1,6 @@
 // gh_access_keys rows owned by IAM users (long-term AKIA keys): per-user listing, quota, status and deletion.
 import type pg from 'pg';
+import { afterPart, fetchCount, type Keyed, type Keyset, timeKey } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -114,4 +115,24 @@ export async function findAccessKeyLastUsed(
     lastUsedAt: row.last_used_at instanceof Date ? row.last_used_at : null,
     lastUsedService: (row.last_used_service as string | null) ?? null,
   };
+}
+
+/** One page of a user's keys, oldest first (creation time, then id). */
+export async function pageUserAccessKeys(
+  db: Queryable,
+  userId: string,
+  page: Keyset,
+): Promise<Keyed<UserAccessKeyRow>[]> {
+  const res = await db.query(
+    `SELECT ${COLUMNS}, ${timeKey('created_at')} AS k0 FROM gh_access_keys
+      WHERE user_id = $1 AND ($2::text IS NULL OR (created_at, access_key_id) > ($2::timestamptz, $3))
+      ORDER BY created_at, access_key_id LIMIT $4`,
+    [userId, afterPart(page, 0), afterPart(page, 1), fetchCount(page)],
+  );
+  return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string, r.access_key_id as string] }));
+}
+
+/** A renamed or moved user's keys sign as its new ARN. */
+export async function setAccessKeysPrincipalArn(db: Queryable, userId: string, arn: string): Promise<void> {
+  await db.query('UPDATE gh_access_keys SET principal_arn = $2 WHERE user_id = $1', [userId, arn]);
 }

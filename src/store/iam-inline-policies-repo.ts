@@ -1,5 +1,6 @@
 // gh_iam_inline_policies: policies embedded in one user, group or role (Put/Get/Delete/List{User,Group,Role}Policy).
 import type pg from 'pg';
+import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -63,4 +64,20 @@ export async function listInlinePolicies(
     [kind, principalId],
   );
   return res.rows.map((r) => ({ name: r.name as string, document: r.document as string }));
+}
+
+/** One page of a principal's inline policy names, in name order. */
+export async function pageInlinePolicyNames(
+  db: Queryable,
+  kind: PrincipalKindRow,
+  principalId: string,
+  page: Keyset,
+): Promise<Keyed<string>[]> {
+  const res = await db.query(
+    `SELECT name FROM gh_iam_inline_policies
+      WHERE principal_kind = $1 AND principal_id = $2 AND ($3::text IS NULL OR name > $3)
+      ORDER BY name LIMIT $4`,
+    [kind, principalId, afterPart(page, 0), fetchCount(page)],
+  );
+  return res.rows.map((r) => ({ row: r.name as string, key: [r.name as string] }));
 }

@@ -1,5 +1,6 @@
 // gh_iam_policies and gh_iam_policy_versions: managed policies, their versions (v1, v2, …) and default version.
 import type pg from 'pg';
+import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -179,4 +180,77 @@ export async function customerPolicyNameTaken(db: Queryable, name: string): Prom
     [name],
   );
   return (res.rowCount ?? 0) > 0;
+}
+
+/** The ListPolicies filters (AWS: Scope, OnlyAttached, PathPrefix, PolicyUsageFilter). */
+export interface PolicyFilter {
+  readonly scope: 'All' | 'AWS' | 'Local';
+  readonly onlyAttached: boolean;
+  readonly pathPrefix: string;
+  readonly usage?: 'PermissionsPolicy' | 'PermissionsBoundary' | undefined;
+}
+
+/** One page of managed policies, by name ignoring case, then ARN (an AWS and a customer policy may share a name). */
+export async function pagePolicyRows(
+  db: Queryable,
+  filter: PolicyFilter,
+  page: Keyset,
+): Promise<Keyed<ManagedPolicyRow>[]> {
+  const res = await db.query(
+    `SELECT *, lower(name) AS k0 FROM (${SELECT}) q
+     WHERE starts_with(path, $1)
+       AND ($2 = 'All' OR ($2 = 'AWS') = aws_managed)
+       AND (NOT $3::boolean OR attachment_count > 0)
+       AND ($4::text IS NULL
+            OR ($4 = 'PermissionsPolicy' AND attachment_count > 0)
+            OR ($4 = 'PermissionsBoundary' AND (
+                  EXISTS (SELECT 1 FROM gh_iam_users u WHERE u.boundary_arn = q.arn)
+                  OR EXISTS (SELECT 1 FROM gh_iam_roles r WHERE r.boundary_arn = q.arn))))
+       AND ($5::text IS NULL OR (lower(name), arn) > ($5, $6))
+     ORDER BY lower(name), arn LIMIT $7`,
+    [
+      filter.pathPrefix,
+      filter.scope,
+      filter.onlyAttached,
+      filter.usage ?? null,
+      afterPart(page, 0),
+      afterPart(page, 1),
+      fetchCount(page),
+    ],
+  );
+  return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string, r.arn as string] }));
+}
+
+/** One page of a policy's versions, newest first. */
+export async function pagePolicyVersionRows(
+  db: Queryable,
+  policyId: string,
+  page: Keyset,
+): Promise<Keyed<PolicyVersionRow>[]> {
+  const res = await db.query(
+    `SELECT version_id, document, created_at, substring(version_id from 2)::int AS n
+       FROM gh_iam_policy_versions
+      WHERE policy_id = $1 AND ($2::int IS NULL OR substring(version_id from 2)::int < $2::int)
+      ORDER BY n DESC LIMIT $3`,
+    [policyId, afterPart(page, 0), fetchCount(page)],
+  );
+  return res.rows.map((r) => ({
+    row: { versionId: r.version_id, document: r.document, createdAt: r.created_at },
+    key: [String(r.n)],
+  }));
+}
+
+/** How many users and roles have this policy as their permissions boundary. */
+export async function countBoundaryUses(db: Queryable, arn: string): Promise<number> {
+  const res = await db.query(
+    `SELECT (SELECT count(*) FROM gh_iam_users WHERE boundary_arn = $1)
+          + (SELECT count(*) FROM gh_iam_roles WHERE boundary_arn = $1) AS n`,
+    [arn],
+  );
+  return Number(res.rows[0].n);
+}
+
+export async function findPolicyById(db: Queryable, policyId: string): Promise<ManagedPolicyRow | null> {
+  const res = await db.query(`${SELECT} WHERE p.policy_id = $1`, [policyId]);
+  return res.rows[0] ? toRow(res.rows[0]) : null;
 }

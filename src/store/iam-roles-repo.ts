@@ -1,5 +1,6 @@
 // gh_iam_roles: IAM roles with their trust (assume-role) policy and session duration limit.
 import type pg from 'pg';
+import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -111,4 +112,19 @@ export async function setRoleBoundary(
   boundaryArn: string | null,
 ): Promise<void> {
   await db.query('UPDATE gh_iam_roles SET boundary_arn = $2 WHERE role_id = $1', [roleId, boundaryArn]);
+}
+
+/** One page of roles under `pathPrefix`, by name ignoring case. */
+export async function pageRoleRows(
+  db: Queryable,
+  pathPrefix: string,
+  page: Keyset,
+): Promise<Keyed<IamRoleRow>[]> {
+  const res = await db.query(
+    `SELECT ${COLUMNS}, lower(name) AS k0 FROM gh_iam_roles
+      WHERE starts_with(path, $1) AND ($2::text IS NULL OR lower(name) > $2)
+      ORDER BY lower(name) LIMIT $3`,
+    [pathPrefix, afterPart(page, 0), fetchCount(page)],
+  );
+  return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string] }));
 }

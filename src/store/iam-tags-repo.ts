@@ -1,5 +1,6 @@
 // gh_iam_tags: tags of users and roles. Keys compare ignoring case (IAM tagging rules); insertion order is kept.
 import type pg from 'pg';
+import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -68,4 +69,23 @@ export async function deleteTagRows(
        AND lower(key) IN (SELECT lower(k) FROM unnest($3::text[]) AS k)`,
     [kind, principalId, keys],
   );
+}
+
+/** One page of a principal's tags, in the order they were first set. */
+export async function pageTagRows(
+  db: Queryable,
+  kind: TaggableKind,
+  principalId: string,
+  page: Keyset,
+): Promise<Keyed<TagRow>[]> {
+  const res = await db.query(
+    `SELECT key, value, position::text AS k0 FROM gh_iam_tags
+      WHERE principal_kind = $1 AND principal_id = $2 AND ($3::bigint IS NULL OR position > $3::bigint)
+      ORDER BY position LIMIT $4`,
+    [kind, principalId, afterPart(page, 0), fetchCount(page)],
+  );
+  return res.rows.map((r) => ({
+    row: { key: r.key as string, value: r.value as string },
+    key: [r.k0 as string],
+  }));
 }

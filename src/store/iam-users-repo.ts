@@ -1,5 +1,6 @@
 // gh_iam_users: IAM users (names unique ignoring case) and their permissions boundary.
 import type pg from 'pg';
+import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -79,4 +80,48 @@ export async function setUserBoundary(
 /** Serialise writers of IAM users against each other (nodes starting together; quota checks). */
 export async function lockIamUsers(db: Queryable): Promise<void> {
   await db.query('LOCK TABLE gh_iam_users IN SHARE ROW EXCLUSIVE MODE');
+}
+
+/** One page of users under `pathPrefix`, by name ignoring case (the unique key, so pages never overlap). */
+export async function pageUserRows(
+  db: Queryable,
+  pathPrefix: string,
+  page: Keyset,
+): Promise<Keyed<IamUserRow>[]> {
+  const res = await db.query(
+    `SELECT ${COLUMNS}, lower(name) AS k0 FROM gh_iam_users
+      WHERE starts_with(path, $1) AND ($2::text IS NULL OR lower(name) > $2)
+      ORDER BY lower(name) LIMIT $3`,
+    [pathPrefix, afterPart(page, 0), fetchCount(page)],
+  );
+  return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string] }));
+}
+
+/** One page of a group's members, by name ignoring case. */
+export async function pageUsersOfGroup(
+  db: Queryable,
+  groupId: string,
+  page: Keyset,
+): Promise<Keyed<IamUserRow>[]> {
+  const res = await db.query(
+    `SELECT u.user_id, u.name, u.path, u.arn, u.boundary_arn, u.created_at, lower(u.name) AS k0
+       FROM gh_iam_users u JOIN gh_iam_group_members m ON m.user_id = u.user_id
+      WHERE m.group_id = $1 AND ($2::text IS NULL OR lower(u.name) > $2)
+      ORDER BY lower(u.name) LIMIT $3`,
+    [groupId, afterPart(page, 0), fetchCount(page)],
+  );
+  return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string] }));
+}
+
+/** UpdateUser: a new name and/or path, hence a new ARN (the id, keys, policies and memberships stay). */
+export async function renameUserRow(
+  db: Queryable,
+  userId: string,
+  to: { name: string; path: string; arn: string },
+): Promise<IamUserRow> {
+  const res = await db.query(
+    `UPDATE gh_iam_users SET name = $2, path = $3, arn = $4 WHERE user_id = $1 RETURNING ${COLUMNS}`,
+    [userId, to.name, to.path, to.arn],
+  );
+  return toRow(res.rows[0]);
 }

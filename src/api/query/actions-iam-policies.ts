@@ -1,9 +1,10 @@
-// IAM Query actions on inline policies (Put/Get/Delete/List{User,Group,Role}Policy), managed policies and
-// their attachments ({Attach,Detach,ListAttached}{User,Group,Role}Policies) (IAM API Reference, 2010-05-08).
+// IAM Query actions on inline policies (Put/Get/Delete/List{User,Group,Role}Policy) and managed-policy
+// attachments ({Attach,Detach,ListAttached}{User,Group,Role}Policies) (IAM API Reference, 2010-05-08).
 import { z } from 'zod';
 import type { PrincipalKind } from '../../iam/types.js';
-import { boolean, type QueryAction, queryAction, text } from './action.js';
-import { iamArn, principalArn } from './arns.js';
+import { type QueryAction, queryAction, text } from './action.js';
+import { paging } from './actions-iam-call.js';
+import { principalArn } from './arns.js';
 
 const KINDS: readonly PrincipalKind[] = ['User', 'Group', 'Role'];
 
@@ -57,10 +58,11 @@ function inlinePolicyActions(kind: PrincipalKind): Array<[string, QueryAction]> 
     [
       `List${kind}Policies`,
       queryAction({
-        schema: owned(kind, {}),
+        schema: owned(kind, paging),
         permission: `iam:List${kind}Policies`,
         resource: (i, ctx) => principalArn(ctx, kind, i.owner),
-        run: async (i, ctx) => ctx.iam.listPrincipalPolicies(kind, i.owner),
+        run: async (i, ctx) =>
+          ctx.iam.listPrincipalPolicies(kind, i.owner, { Marker: i.Marker, MaxItems: i.MaxItems }),
       }),
     ],
   ];
@@ -96,43 +98,21 @@ function attachmentActions(kind: PrincipalKind): Array<[string, QueryAction]> {
     [
       `ListAttached${kind}Policies`,
       queryAction({
-        schema: owned(kind, {}),
+        schema: owned(kind, { PathPrefix: text.optional(), ...paging }),
         permission: `iam:ListAttached${kind}Policies`,
         resource: (i, ctx) => principalArn(ctx, kind, i.owner),
-        run: async (i, ctx) => ctx.iam.listAttachedPrincipalPolicies(kind, i.owner),
+        run: async (i, ctx) =>
+          ctx.iam.listAttachedPrincipalPolicies(kind, i.owner, {
+            PathPrefix: i.PathPrefix,
+            Marker: i.Marker,
+            MaxItems: i.MaxItems,
+          }),
       }),
     ],
   ];
 }
 
-const MANAGED_POLICY_ACTIONS: Array<[string, QueryAction]> = [
-  [
-    'CreatePolicy',
-    queryAction({
-      schema: z.object({
-        PolicyName: text,
-        PolicyDocument: text,
-        Path: text.optional(),
-        Description: text.optional(),
-      }),
-      permission: 'iam:CreatePolicy',
-      resource: (i, ctx) => iamArn(ctx.caller.accountId, 'policy', i.PolicyName, i.Path),
-      run: async (i, ctx) => ctx.iam.createPolicy(i),
-    }),
-  ],
-  [
-    'CreatePolicyVersion',
-    queryAction({
-      schema: z.object({ PolicyArn: text, PolicyDocument: text, SetAsDefault: boolean.optional() }),
-      permission: 'iam:CreatePolicyVersion',
-      resource: (i) => i.PolicyArn,
-      run: async (i, ctx) => ctx.iam.createPolicyVersion(i),
-    }),
-  ],
-];
-
 export const IAM_POLICY_ACTIONS: ReadonlyArray<[string, QueryAction]> = [
   ...KINDS.flatMap(inlinePolicyActions),
-  ...MANAGED_POLICY_ACTIONS,
   ...KINDS.flatMap(attachmentActions),
 ];

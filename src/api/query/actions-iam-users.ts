@@ -1,9 +1,8 @@
-// IAM Query actions on users and their access keys (IAM API Reference, 2010-05-08).
+// IAM Query actions on users: create, get, list, update, delete, tags and permissions boundary (IAM API Reference, 2010-05-08).
 import { z } from 'zod';
-import { type QueryAction, queryAction, tagConditions, tags, text } from './action.js';
-import { iamArn, principalArn, userOrSelfArn } from './arns.js';
-
-const keyStatus = z.enum(['Active', 'Inactive']);
+import { list, type QueryAction, queryAction, tagConditions, tags, text } from './action.js';
+import { iamOp, paging } from './actions-iam-call.js';
+import { iamArn, principalArn, renamedArn, userOrSelfArn } from './arns.js';
 
 export const IAM_USER_ACTIONS: ReadonlyArray<[string, QueryAction]> = [
   [
@@ -36,11 +35,22 @@ export const IAM_USER_ACTIONS: ReadonlyArray<[string, QueryAction]> = [
   [
     'ListUsers',
     queryAction({
-      schema: z.object({ PathPrefix: text.optional() }),
+      schema: z.object({ PathPrefix: text.optional(), ...paging }),
       permission: 'iam:ListUsers',
       // AWS names the path prefix itself: "… iam:ListUsers on resource: arn:aws:iam::123456789012:user/".
       resource: (i, ctx) => iamArn(ctx.caller.accountId, 'user', '', i.PathPrefix ?? '/'),
       run: async (i, ctx) => ctx.iam.listUsers(i),
+    }),
+  ],
+  [
+    'UpdateUser',
+    queryAction({
+      schema: z.object({ UserName: text, NewUserName: text.optional(), NewPath: text.optional() }),
+      permission: 'iam:UpdateUser',
+      resource: (i, ctx) => principalArn(ctx, 'User', i.UserName),
+      alsoResources: (i, ctx) =>
+        renamedArn(ctx, 'User', i.UserName, { newName: i.NewUserName, newPath: i.NewPath }),
+      run: async (i, ctx) => void (await iamOp(ctx, 'updateUser')(i)),
     }),
   ],
   [
@@ -63,57 +73,41 @@ export const IAM_USER_ACTIONS: ReadonlyArray<[string, QueryAction]> = [
     }),
   ],
   [
-    'CreateAccessKey',
+    'UntagUser',
     queryAction({
-      schema: z.object({ UserName: text.optional() }),
-      permission: 'iam:CreateAccessKey',
-      resource: (i, ctx) => userOrSelfArn(ctx, i.UserName),
-      run: async (i, ctx) => ctx.iam.createAccessKey(i, ctx.caller),
+      schema: z.object({ UserName: text, TagKeys: list(text) }),
+      permission: 'iam:UntagUser',
+      resource: (i, ctx) => principalArn(ctx, 'User', i.UserName),
+      conditions: (i) => ({ 'aws:TagKeys': i.TagKeys }),
+      run: async (i, ctx) => void (await iamOp(ctx, 'untagUser')(i)),
     }),
   ],
   [
-    'ListAccessKeys',
+    'ListUserTags',
     queryAction({
-      schema: z.object({ UserName: text.optional() }),
-      permission: 'iam:ListAccessKeys',
-      resource: (i, ctx) => userOrSelfArn(ctx, i.UserName),
-      run: async (i, ctx) => ctx.iam.listAccessKeys(i, ctx.caller),
+      schema: z.object({ UserName: text, ...paging }),
+      permission: 'iam:ListUserTags',
+      resource: (i, ctx) => principalArn(ctx, 'User', i.UserName),
+      run: async (i, ctx) => iamOp(ctx, 'listUserTags')(i),
     }),
   ],
   [
-    'GetAccessKeyLastUsed',
+    'PutUserPermissionsBoundary',
     queryAction({
-      schema: z.object({ AccessKeyId: text }),
-      permission: 'iam:GetAccessKeyLastUsed',
-      // AWS authorises on the key owner's ARN; an unknown key is only reported to callers allowed on user/*.
-      resource: async (i, ctx) => {
-        const owner = await ctx.iam.getAccessKeyLastUsed(i).then(
-          (r) => r.UserName,
-          () => null,
-        );
-        return owner === null
-          ? `arn:aws:iam::${ctx.caller.accountId}:user/*`
-          : principalArn(ctx, 'User', owner);
-      },
-      run: async (i, ctx) => ctx.iam.getAccessKeyLastUsed(i),
+      schema: z.object({ UserName: text, PermissionsBoundary: text }),
+      permission: 'iam:PutUserPermissionsBoundary',
+      resource: (i, ctx) => principalArn(ctx, 'User', i.UserName),
+      conditions: (i) => ({ 'iam:PermissionsBoundary': i.PermissionsBoundary }),
+      run: async (i, ctx) => void (await iamOp(ctx, 'putUserPermissionsBoundary')(i)),
     }),
   ],
   [
-    'UpdateAccessKey',
+    'DeleteUserPermissionsBoundary',
     queryAction({
-      schema: z.object({ UserName: text.optional(), AccessKeyId: text, Status: keyStatus }),
-      permission: 'iam:UpdateAccessKey',
-      resource: (i, ctx) => userOrSelfArn(ctx, i.UserName),
-      run: async (i, ctx) => void (await ctx.iam.updateAccessKey(i, ctx.caller)),
-    }),
-  ],
-  [
-    'DeleteAccessKey',
-    queryAction({
-      schema: z.object({ UserName: text.optional(), AccessKeyId: text }),
-      permission: 'iam:DeleteAccessKey',
-      resource: (i, ctx) => userOrSelfArn(ctx, i.UserName),
-      run: async (i, ctx) => void (await ctx.iam.deleteAccessKey(i, ctx.caller)),
+      schema: z.object({ UserName: text }),
+      permission: 'iam:DeleteUserPermissionsBoundary',
+      resource: (i, ctx) => principalArn(ctx, 'User', i.UserName),
+      run: async (i, ctx) => void (await iamOp(ctx, 'deleteUserPermissionsBoundary')(i)),
     }),
   ],
 ];

@@ -39,10 +39,32 @@ export async function principalArn(ctx: ActionContext, kind: PrincipalKind, name
     return existingArn(async () => (await ctx.iam.getRole({ RoleName: name })).Role.Arn, fallback);
   }
   const fallback = iamArn(account, 'group', name);
-  return existingArn(async () => (await ctx.iam.getGroup({ GroupName: name })).Group.Arn, fallback);
+  return existingArn(
+    async () => (await ctx.iam.getGroup({ GroupName: name, MaxItems: 1 })).Group.Arn,
+    fallback,
+  );
 }
 
 /** Actions whose UserName is optional act on the caller's own user (AWS: "the user making the request"). */
 export async function userOrSelfArn(ctx: ActionContext, name: string | undefined): Promise<string> {
   return name === undefined ? ctx.caller.arn : principalArn(ctx, 'User', name);
+}
+
+/**
+ * Where UpdateUser/UpdateGroup would put a user or group: its ARN under the new name and/or path, the current
+ * ones filling what is not changed. Empty when neither changes (the current ARN is already checked).
+ */
+export async function renamedArn(
+  ctx: ActionContext,
+  kind: 'User' | 'Group',
+  name: string,
+  to: { newName?: string | undefined; newPath?: string | undefined },
+): Promise<string[]> {
+  if (to.newName === undefined && to.newPath === undefined) return [];
+  const current = await principalArn(ctx, kind, name);
+  const type = kind === 'User' ? 'user' : 'group';
+  // The current ARN is arn:aws:iam::ACCOUNT:TYPE/PATH/NAME, and a name holds no "/": the path ends at the last.
+  const afterType = current.slice(current.indexOf(`:${type}/`) + type.length + 1);
+  const currentPath = afterType.slice(0, afterType.lastIndexOf('/') + 1);
+  return [iamArn(ctx.caller.accountId, type, to.newName ?? name, to.newPath ?? currentPath)];
 }

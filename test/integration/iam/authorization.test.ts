@@ -6,6 +6,7 @@ import * as iamSdk from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IAM_ACTIONS } from '../../../src/api/query/actions-iam.js';
 import { createApiClient } from '../../../src/cli/api-client.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 
@@ -131,8 +132,104 @@ function iamCalls(account: string, n: string): Array<[string, Send]> {
           new c.SimulateCustomPolicyCommand({ PolicyInputList: [POLICY], ActionNames: ['s3:GetObject'] }),
         ),
     ],
+    ...laterIamCalls(account, n),
     ['DeleteRole', (x) => x.send(new c.DeleteRoleCommand({ RoleName: role }))],
     ['DeleteUser', (x) => x.send(new c.DeleteUserCommand({ UserName: `${user}-empty` }))],
+  ];
+}
+
+/** The first access key of `user` as this caller sees it (a made-up id when it may not list them). */
+async function firstKey(x: iamSdk.IAMClient, user: string): Promise<string> {
+  const listed = await x.send(new iamSdk.ListAccessKeysCommand({ UserName: user })).catch(() => null);
+  return listed?.AccessKeyMetadata?.[0]?.AccessKeyId ?? 'AKIAAAAAAAAAAAAAAAAA';
+}
+
+/** The actions of the complete IAM API (issue #13): gets, lists, updates, tags, boundaries, versions, deletes. */
+function laterIamCalls(account: string, n: string): Array<[string, Send]> {
+  const c = iamSdk;
+  const user = `u${n}`;
+  const group = `g${n}`;
+  const role = `r${n}`;
+  const policyArn = `arn:aws:iam::${account}:policy/p${n}`;
+  const tags = [{ Key: 'k', Value: 'v' }];
+  return [
+    ['UpdateUser', (x) => x.send(new c.UpdateUserCommand({ UserName: user, NewPath: '/moved/' }))],
+    ['UntagUser', (x) => x.send(new c.UntagUserCommand({ UserName: user, TagKeys: ['k'] }))],
+    ['ListUserTags', (x) => x.send(new c.ListUserTagsCommand({ UserName: user }))],
+    [
+      'PutUserPermissionsBoundary',
+      (x) =>
+        x.send(new c.PutUserPermissionsBoundaryCommand({ UserName: user, PermissionsBoundary: policyArn })),
+    ],
+    [
+      'DeleteUserPermissionsBoundary',
+      (x) => x.send(new c.DeleteUserPermissionsBoundaryCommand({ UserName: user })),
+    ],
+    [
+      'GetAccessKeyLastUsed',
+      async (x) => x.send(new c.GetAccessKeyLastUsedCommand({ AccessKeyId: await firstKey(x, user) })),
+    ],
+    [
+      'UpdateAccessKey',
+      async (x) =>
+        x.send(
+          new c.UpdateAccessKeyCommand({
+            UserName: user,
+            AccessKeyId: await firstKey(x, user),
+            Status: 'Inactive',
+          }),
+        ),
+    ],
+    [
+      'DeleteAccessKey',
+      async (x) =>
+        x.send(new c.DeleteAccessKeyCommand({ UserName: user, AccessKeyId: await firstKey(x, user) })),
+    ],
+    ['GetGroup', (x) => x.send(new c.GetGroupCommand({ GroupName: group }))],
+    ['ListGroups', (x) => x.send(new c.ListGroupsCommand({}))],
+    ['ListGroupsForUser', (x) => x.send(new c.ListGroupsForUserCommand({ UserName: user }))],
+    ['UpdateGroup', (x) => x.send(new c.UpdateGroupCommand({ GroupName: group, NewPath: '/moved/' }))],
+    ['DeleteGroup', (x) => x.send(new c.DeleteGroupCommand({ GroupName: group }))],
+    ['ListRoles', (x) => x.send(new c.ListRolesCommand({}))],
+    ['UpdateRole', (x) => x.send(new c.UpdateRoleCommand({ RoleName: role, MaxSessionDuration: 7200 }))],
+    [
+      'UpdateRoleDescription',
+      (x) => x.send(new c.UpdateRoleDescriptionCommand({ RoleName: role, Description: 'd' })),
+    ],
+    [
+      'UpdateAssumeRolePolicy',
+      (x) => x.send(new c.UpdateAssumeRolePolicyCommand({ RoleName: role, PolicyDocument: TRUST(account) })),
+    ],
+    ['TagRole', (x) => x.send(new c.TagRoleCommand({ RoleName: role, Tags: tags }))],
+    ['ListRoleTags', (x) => x.send(new c.ListRoleTagsCommand({ RoleName: role }))],
+    ['UntagRole', (x) => x.send(new c.UntagRoleCommand({ RoleName: role, TagKeys: ['k'] }))],
+    [
+      'PutRolePermissionsBoundary',
+      (x) =>
+        x.send(new c.PutRolePermissionsBoundaryCommand({ RoleName: role, PermissionsBoundary: policyArn })),
+    ],
+    [
+      'DeleteRolePermissionsBoundary',
+      (x) => x.send(new c.DeleteRolePermissionsBoundaryCommand({ RoleName: role })),
+    ],
+    ['GetPolicy', (x) => x.send(new c.GetPolicyCommand({ PolicyArn: policyArn }))],
+    ['ListPolicies', (x) => x.send(new c.ListPoliciesCommand({}))],
+    [
+      'GetPolicyVersion',
+      (x) => x.send(new c.GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: 'v1' })),
+    ],
+    ['ListPolicyVersions', (x) => x.send(new c.ListPolicyVersionsCommand({ PolicyArn: policyArn }))],
+    [
+      'SetDefaultPolicyVersion',
+      (x) => x.send(new c.SetDefaultPolicyVersionCommand({ PolicyArn: policyArn, VersionId: 'v2' })),
+    ],
+    [
+      'DeletePolicyVersion',
+      (x) => x.send(new c.DeletePolicyVersionCommand({ PolicyArn: policyArn, VersionId: 'v1' })),
+    ],
+    ['ListEntitiesForPolicy', (x) => x.send(new c.ListEntitiesForPolicyCommand({ PolicyArn: policyArn }))],
+    ['GetAccountAuthorizationDetails', (x) => x.send(new c.GetAccountAuthorizationDetailsCommand({}))],
+    ['DeletePolicy', (x) => x.send(new c.DeletePolicyCommand({ PolicyArn: policyArn }))],
   ];
 }
 
@@ -186,6 +283,12 @@ describe('authorization of every management action', () => {
   });
   afterAll(async () => t?.stop());
 
+  it('the IAM calls below cover every action of the IAM Query API, each once', () => {
+    const names = iamCalls(account, 'x').map(([action]) => action);
+    expect(new Set(names).size).toBe(names.length);
+    expect([...names].sort()).toEqual([...IAM_ACTIONS.keys()].sort());
+  });
+
   it('a user with no policies gets AccessDenied for every IAM action', async () => {
     const refused: string[] = [];
     for (const [action, send] of iamCalls(account, 'x')) {
@@ -235,5 +338,71 @@ describe('authorization of every management action', () => {
     for (const [action, send] of iamCalls(account, 'a')) {
       await expect(send(iam), action).resolves.toBeDefined();
     }
+  });
+
+  it('UpdateUser and UpdateGroup need the permission on the new name and path too, as in AWS', async () => {
+    const iam = iamClient(admin);
+    const renamer = async (name: string, resources: string[]) => {
+      await iam.send(new iamSdk.CreateUserCommand({ UserName: name }));
+      await iam.send(
+        new iamSdk.PutUserPolicyCommand({
+          UserName: name,
+          PolicyName: 'rename',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: ['iam:UpdateUser', 'iam:UpdateGroup', 'iam:GetUser'],
+                Resource: resources,
+              },
+            ],
+          }),
+        }),
+      );
+      const key = await iam.send(new iamSdk.CreateAccessKeyCommand({ UserName: name }));
+      return iamClient({
+        accessKeyId: key.AccessKey?.AccessKeyId as string,
+        secretAccessKey: key.AccessKey?.SecretAccessKey as string,
+      });
+    };
+    await iam.send(new iamSdk.CreateUserCommand({ UserName: 'bob', Path: '/team/' }));
+    await iam.send(new iamSdk.CreateGroupCommand({ GroupName: 'crew' }));
+    const onlyOld = await renamer('renamer_old', [
+      `arn:aws:iam::${account}:user/team/bob`,
+      `arn:aws:iam::${account}:group/crew`,
+    ]);
+    const denied = (p: Promise<unknown>) =>
+      p.then(
+        () => 'allowed',
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
+    // Allowed on bob's ARN only: renaming or moving bob (or crew) would reach an ARN the policy does not name.
+    expect(
+      await denied(onlyOld.send(new iamSdk.UpdateUserCommand({ UserName: 'bob', NewUserName: 'admin' }))),
+    ).toBe(
+      `AccessDenied: User: arn:aws:iam::${account}:user/renamer_old is not authorized to perform: iam:UpdateUser on resource: arn:aws:iam::${account}:user/team/admin`,
+    );
+    expect(
+      await denied(onlyOld.send(new iamSdk.UpdateUserCommand({ UserName: 'bob', NewPath: '/ops/' }))),
+    ).toMatch(/^AccessDenied: .* on resource: arn:aws:iam::\d{12}:user\/ops\/bob$/);
+    expect(
+      await denied(
+        onlyOld.send(new iamSdk.UpdateGroupCommand({ GroupName: 'crew', NewGroupName: 'admins' })),
+      ),
+    ).toMatch(/^AccessDenied: .* on resource: arn:aws:iam::\d{12}:group\/admins$/);
+    // Nothing changed.
+    expect((await iam.send(new iamSdk.GetUserCommand({ UserName: 'bob' }))).User?.Arn).toBe(
+      `arn:aws:iam::${account}:user/team/bob`,
+    );
+    // Allowed on both ARNs: the rename goes through.
+    const both = await renamer('renamer_both', [
+      `arn:aws:iam::${account}:user/team/bob`,
+      `arn:aws:iam::${account}:user/team/robert`,
+    ]);
+    await both.send(new iamSdk.UpdateUserCommand({ UserName: 'bob', NewUserName: 'robert' }));
+    expect((await iam.send(new iamSdk.GetUserCommand({ UserName: 'robert' }))).User?.Arn).toBe(
+      `arn:aws:iam::${account}:user/team/robert`,
+    );
   });
 });

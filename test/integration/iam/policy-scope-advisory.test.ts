@@ -83,10 +83,16 @@ describe('GH-SA-2026-001 exposure query (docs/security.md) against a store fille
     iam = h.iam();
     A = `arn:aws:rds-db:${h.region}:${h.accountId}:dbuser:`;
     DB = `arn:aws:rds:${h.region}:${h.accountId}:db:`;
-    const put = (PolicyName: string, PolicyDocument: string) =>
-      iam.send(new PutUserPolicyCommand({ UserName: 'alice', PolicyName, PolicyDocument }));
+    const putFor = (UserName: string, PolicyName: string, PolicyDocument: string) =>
+      iam.send(new PutUserPolicyCommand({ UserName, PolicyName, PolicyDocument }));
+    const put = (PolicyName: string, PolicyDocument: string) => putFor('alice', PolicyName, PolicyDocument);
+    // The policies the query must NOT list go to a second user: a user's inline policies together may hold
+    // at most 2,048 characters (AWS's quota, enforced), and alice's would not fit them all.
+    const putUnlisted = (PolicyName: string, PolicyDocument: string) =>
+      putFor('alice_unlisted', PolicyName, PolicyDocument);
 
     await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    await iam.send(new CreateUserCommand({ UserName: 'alice_unlisted' }));
     // Affected, one statement object and Resource a string.
     await put('any-instance', doc({ Effect: 'Allow', Action: 'rds-db:connect', Resource: `${A}*/alice` }));
     await put(
@@ -100,7 +106,7 @@ describe('GH-SA-2026-001 exposure query (docs/security.md) against a store fille
         },
       ]),
     );
-    await put(
+    await putUnlisted(
       'unaffected',
       doc([
         {
@@ -146,11 +152,11 @@ describe('GH-SA-2026-001 exposure query (docs/security.md) against a store fille
       ]),
     );
     const literal = [`${A}${DBI}/\${aws:username}`, `${A}${DBI}/\${aws:username}*`];
-    await put(
+    await putUnlisted(
       'legacy',
       doc([{ Sid: 'Legacy', Effect: 'Allow', Action: 'rds-db:connect', Resource: literal }], '2008-10-17'),
     );
-    await put(
+    await putUnlisted(
       'no-version',
       doc([{ Sid: 'NoVersion', Effect: 'Allow', Action: 'rds-db:connect', Resource: literal }], null),
     );

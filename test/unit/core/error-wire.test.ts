@@ -111,7 +111,12 @@ describe('PostgreSQL error wire table', () => {
   it('a PostgreSQL wording uses only the parameters the registry message has, and is what the client gets', () => {
     const names = (t: string) => new Set([...t.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
     const worded = Object.entries(pgWire).filter(([, e]) => 'message' in e);
-    expect(worded.map(([c]) => c).sort()).toEqual(['GH_IAM_TLS_REQUIRED', 'GH_NO_USER', 'GH_SSL_REQUIRED']);
+    expect(worded.map(([c]) => c).sort()).toEqual([
+      'GH_IAM_TLS_REQUIRED',
+      'GH_NO_USER',
+      'GH_SHUTTING_DOWN',
+      'GH_SSL_REQUIRED',
+    ]);
     for (const [code, entry] of worded) {
       const own = names(ERRORS[code as ErrorCode].message);
       for (const n of names((entry as { message: string }).message))
