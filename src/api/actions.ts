@@ -28,7 +28,7 @@ export interface ApiAction {
 }
 
 // RDS naming rules for DB instance identifiers (CreateDBInstance, DBInstanceIdentifier constraints).
-const identifier = z
+export const identifier = z
   .string()
   .max(63, 'must be at most 63 characters')
   .regex(
@@ -46,15 +46,28 @@ const password = z
   .min(8, 'must be at least 8 characters')
   .max(1024, 'must be at most 1024 characters')
   .refine((s) => !s.includes('\0'), 'must not contain NUL');
-const backendUrl = z
+export const backendUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgres://ADMIN[:PASSWORD]@HOST:PORT/DB');
-const listen = z
+export const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:5433')
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be 0-65535');
+/** RDS's Port / DBPortNumber: the listener's port (docs/rds-api.md "Port, backend and DBName"). */
+export const listenPort = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be 1-65535')
+  .max(65535, 'must be 1-65535');
+/** RDS's DBName (PostgreSQL rule): the database on the backend, created when missing. */
+export const dbName = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_]{0,62}$/,
+    'must be 1-63 letters, digits or underscores, starting with a letter',
+  );
 // Names an IAM auth token may be signed for besides Listen; the control plane lower-cases and de-duplicates.
-const endpointAliases = z
+export const endpointAliases = z
   .array(
     z
       .string()
@@ -95,7 +108,7 @@ function iamInput(i: {
  * The audit settings CreateDBInstance and ModifyDBInstance share: AuditFailOpen (decision 48) and the statement
  * events (docs/audit.md "Statement events"). Class names are checked by the control plane (any case, NONE, ALL).
  */
-const auditSettings = {
+export const auditSettings = {
   AuditFailOpen: z.boolean().optional(),
   AuditStatements: z
     .array(z.string().max(16, 'must be a statement class'))
@@ -235,8 +248,11 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
       z.strictObject({
         DBInstanceIdentifier: identifier,
         Engine: z.enum(DB_ENGINES),
-        BackendUrl: backendUrl,
-        Listen: listen,
+        // Either may be left out: the gateway's default backend, and the default listen host with Port.
+        BackendUrl: backendUrl.optional(),
+        Listen: listen.optional(),
+        Port: listenPort.optional(),
+        DBName: dbName.optional(),
         ForceSsl: z.boolean().optional(),
         ...iamSettings,
         ...auditSettings,
@@ -245,8 +261,10 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
         DBInstance: await cp.createInstance({
           identifier: i.DBInstanceIdentifier,
           engine: i.Engine,
-          backendUrl: i.BackendUrl,
-          listen: i.Listen,
+          ...(i.BackendUrl !== undefined ? { backendUrl: i.BackendUrl } : {}),
+          ...(i.Listen !== undefined ? { listen: i.Listen } : {}),
+          ...(i.Port !== undefined ? { port: i.Port } : {}),
+          ...(i.DBName !== undefined ? { dbName: i.DBName } : {}),
           ...(i.ForceSsl !== undefined ? { forceSsl: i.ForceSsl } : {}),
           ...iamInput(i),
           ...auditInput(i),
@@ -267,6 +285,7 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
         DBInstanceIdentifier: identifier,
         BackendUrl: backendUrl.optional(),
         Listen: listen.optional(),
+        DBPortNumber: listenPort.optional(),
         ForceSsl: z.boolean().optional(),
         ...iamSettings,
         ...auditSettings,
@@ -276,6 +295,7 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
           identifier: i.DBInstanceIdentifier,
           ...(i.BackendUrl !== undefined ? { backendUrl: i.BackendUrl } : {}),
           ...(i.Listen !== undefined ? { listen: i.Listen } : {}),
+          ...(i.DBPortNumber !== undefined ? { port: i.DBPortNumber } : {}),
           ...(i.ForceSsl !== undefined ? { forceSsl: i.ForceSsl } : {}),
           ...iamInput(i),
           ...auditInput(i),
@@ -295,6 +315,8 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
         Username: username,
         Auth: z.enum(DB_USER_AUTH),
         Password: password.optional(),
+        // PRIVILEGES:OBJECT each (src/provisioning/grants.ts); the control plane parses and explains errors.
+        Grants: z.array(z.string().min(1).max(512)).max(32).optional(),
       }),
       async (cp, i) =>
         withPassword(
@@ -303,6 +325,7 @@ export const API_ACTIONS: ReadonlyMap<string, ApiAction> = new Map<string, ApiAc
             username: i.Username,
             auth: i.Auth,
             ...(i.Password !== undefined ? { password: i.Password } : {}),
+            ...(i.Grants !== undefined ? { grants: i.Grants } : {}),
           }),
         ),
     ),

@@ -1,4 +1,4 @@
-// One `api.call` audit event per management call (JSON API and IAM/STS Query API), emitted once its answer is
+// One `api.call` audit event per management call (JSON API and IAM/STS/RDS Query API), emitted once its answer is
 // sent, successes and refusals alike (signature, validation, policy). The call's record is filled in as the
 // request goes (who signed, what it returned, which error the caller got); the rest is read from the request.
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,6 +6,7 @@ import type { AuditSink } from '../core/audit.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { createManagementEvent, type ManagementCall } from './management-events.js';
+import { RDS_VERSION } from './query/actions-rds.js';
 import { STS_VERSION } from './query/actions-sts.js';
 import { decodeParams, type ParamMap } from './query/params.js';
 import { requestFields, splitUrl } from './query/request.js';
@@ -22,7 +23,7 @@ export interface CallRecord {
   /** Set once the signature verified, with the key that signed. */
   principalArn?: string;
   accessKeyId?: string;
-  /** Query API: the verified signing name (`iam` or `sts`). */
+  /** Query API: the verified signing name (`iam`, `sts` or `rds`). */
   service?: string;
   /** The successful call's result (the JSON body, or the <ActionResult> content). */
   response?: unknown;
@@ -170,8 +171,10 @@ function queryRequest(
   }
   const service =
     r.service ??
-    (claimedService === 'iam' || claimedService === 'sts' ? claimedService : undefined) ??
-    (version === STS_VERSION ? 'sts' : 'iam');
+    (claimedService === 'iam' || claimedService === 'sts' || claimedService === 'rds'
+      ? claimedService
+      : undefined) ??
+    (version === STS_VERSION ? 'sts' : version === RDS_VERSION ? 'rds' : 'iam');
   return {
     eventSource: `${service}.amazonaws.com`,
     eventName: r.eventName ?? action ?? '',

@@ -1,5 +1,5 @@
 // The management API: HTTPS (fastify), every /v1/<Action> call SigV4-verified, authorised, then run; with
-// `query`, also AWS's IAM/STS Query protocol on `/` (src/api/query/).
+// `query`, also AWS's IAM/STS/RDS Query protocol on `/` (src/api/query/).
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AuditSink } from '../core/audit.js';
 import type { Clock } from '../core/clock.js';
@@ -9,10 +9,10 @@ import type { Logger } from '../core/logger.js';
 import type { AccessKeyLookup, ControlPlane } from '../core/types.js';
 import { API_ACTIONS } from './actions.js';
 import { toApiError } from './error-response.js';
-import { createCallAuditor } from './management-audit.js';
-import { isQueryRequest, registerQueryApi, sendQueryError } from './query/endpoint.js';
+import { claimedCredential, createCallAuditor } from './management-audit.js';
+import { isQueryRequest, QUERY_SERVICES, registerQueryApi, sendQueryError } from './query/endpoint.js';
 import type { QueryApiOptions } from './query/types.js';
-import { verifySigV4 } from './sigv4-verify.js';
+import { servedList, verifySigV4 } from './sigv4-verify.js';
 
 /** SigV4 signing name of the JSON management API (the credential scope's service). */
 export const API_SIGNING_SERVICE = 'gatehouse';
@@ -38,12 +38,14 @@ export interface ApiServerOptions {
   clock: Clock;
   logger: Logger;
   authorize?: Authorize;
-  /** Serve the AWS Query protocol (IAM 2010-05-08, STS 2011-06-15) on `POST /` and `GET /`. */
+  /** Serve the AWS Query protocol (IAM 2010-05-08, STS 2011-06-15, RDS 2014-10-31) on `POST /` and `GET /`. */
   query?: QueryApiOptions;
   /** `GET /metrics` (Prometheus text) and `GET /readyz`, unauthenticated like `/healthz`. */
   health?: HealthEndpoints;
   /** Where each management call's CloudTrail-shaped event goes (the audit trail). */
   audit?: AuditSink;
+  /** A listening socket handed over by a predecessor process (rolling restart), listened on instead of binding. */
+  handle?: object;
 }
 
 export interface HealthEndpoints {
@@ -55,6 +57,8 @@ export interface HealthEndpoints {
 export interface RunningApiServer {
   url: string;
   port: number;
+  /** The listening socket, to hand to a successor process (rolling restart). */
+  server: import('node:net').Server;
   close(): Promise<void>;
 }
 
@@ -139,6 +143,23 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     sendJsonError(err, req, reply);
   });
   app.setNotFoundHandler((req, reply) => {
+    // An AWS tool pointed here for another service (`aws lambda … --endpoint-url`): name the service, in a body
+    // rest-json parsers read too (x-amzn-errortype, message), rather than "unknown action GET /2015-03-31/…".
+    const service = claimedCredential(req)?.service;
+    if (service !== undefined && service !== API_SIGNING_SERVICE) {
+      const served = o.query
+        ? `${servedList(QUERY_SERVICES)} (at /) and ${API_SIGNING_SERVICE} (under /v1/)`
+        : API_SIGNING_SERVICE;
+      const err = new GatehouseError('GH_API_UNKNOWN_SERVICE', { served, service });
+      const { status, body } = toApiError(err, req.id, o.logger);
+      const info = auditor.record(req);
+      if (info) info.error = { code: body.Error.Code, message: body.Error.Message };
+      void reply
+        .code(status)
+        .header('x-amzn-errortype', body.Error.Code)
+        .send({ ...body, __type: body.Error.Code, message: body.Error.Message });
+      return;
+    }
     const action = `${req.method} ${req.url.split('?')[0]}`;
     sendJsonError(new GatehouseError('GH_API_UNKNOWN_ACTION', { action }), req, reply);
   });
@@ -159,6 +180,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   if (o.query) {
     registerQueryApi(app, {
       ...o.query,
+      controlPlane: o.controlPlane,
       keys: o.keys,
       region: o.region,
       clock: o.clock,
@@ -191,7 +213,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   });
 
   try {
-    await app.listen({ host: o.host, port: o.port });
+    // Fastify passes its options on to net.Server#listen, which takes `handle` (not in Fastify's types).
+    const inherited = o.handle ? ({ handle: o.handle } as Record<string, unknown>) : { port: o.port };
+    await app.listen({ host: o.host, ...inherited });
   } catch (e) {
     await app.close();
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -208,6 +232,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   return {
     url: `${o.tls ? 'https' : 'http'}://${urlHost(o.host)}:${port}`,
     port,
+    server: app.server,
     close: () => app.close(),
   };
 }

@@ -55,25 +55,42 @@ function mismatch(detail: string): GatehouseError {
   return new GatehouseError('GH_API_SIGNATURE_MISMATCH', {}, { detail });
 }
 
+/** "iam, sts and rds" */
+export function servedList(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+/**
+ * A scope naming a service this endpoint does not serve (ec2, s3, …) is told so, never SignatureDoesNotMatch:
+ * the key and the signature are not even looked at, as the signature would be computed for another service.
+ */
+function unknownService(claim: SigV4Claim, served: readonly string[]): GatehouseError {
+  return new GatehouseError(
+    'GH_API_UNKNOWN_SERVICE',
+    { served: servedList(served), service: claim.service },
+    {
+      detail:
+        served.length === 1
+          ? `credential scope names service "${claim.service}"; this endpoint is "${served[0]}"`
+          : `credential scope names service "${claim.service}"; this endpoint accepts "${served.join('", "')}"`,
+    },
+  );
+}
+
 function acceptedRegions(claim: SigV4Claim, o: SigV4VerifyOptions): readonly string[] {
   if (o.scopes === undefined) {
-    if (claim.service !== o.service) {
-      throw mismatch(`credential scope names service "${claim.service}"; this endpoint is "${o.service}"`);
-    }
+    if (claim.service !== o.service) throw unknownService(claim, [o.service]);
     return [o.region];
   }
   const regions = Object.hasOwn(o.scopes, claim.service) ? o.scopes[claim.service] : undefined;
-  if (!regions) {
-    const names = Object.keys(o.scopes).join('", "');
-    throw mismatch(`credential scope names service "${claim.service}"; this endpoint accepts "${names}"`);
-  }
+  if (!regions) throw unknownService(claim, Object.keys(o.scopes));
   return regions;
 }
 
 function checkScope(claim: SigV4Claim, o: SigV4VerifyOptions): void {
+  const regions = acceptedRegions(claim, o);
   if (claim.terminator !== SIGV4_TERMINATOR)
     throw mismatch(`credential scope must end in ${SIGV4_TERMINATOR}`);
-  const regions = acceptedRegions(claim, o);
   if (!regions.includes(claim.region)) {
     throw new GatehouseError('GH_API_WRONG_REGION', {
       expected: regions[0] ?? o.region,

@@ -10,7 +10,10 @@ interface InstanceFlags {
   dbInstanceIdentifier: string;
   engine?: string;
   backendUrl?: string;
+  dbName?: string;
   listen?: string;
+  port?: number;
+  dbPortNumber?: number;
   forceSsl?: boolean;
   enableIamDatabaseAuthentication?: boolean;
   endpointAliases?: string[];
@@ -44,6 +47,9 @@ function instanceParams(f: InstanceFlags): Record<string, unknown> {
     ...(f.engine !== undefined ? { Engine: f.engine } : {}),
     ...(f.backendUrl !== undefined ? { BackendUrl: f.backendUrl } : {}),
     ...(f.listen !== undefined ? { Listen: f.listen } : {}),
+    ...(f.dbName !== undefined ? { DBName: f.dbName } : {}),
+    ...(f.port !== undefined ? { Port: f.port } : {}),
+    ...(f.dbPortNumber !== undefined ? { DBPortNumber: f.dbPortNumber } : {}),
     ...(f.forceSsl !== undefined ? { ForceSsl: f.forceSsl } : {}),
     ...(f.enableIamDatabaseAuthentication !== undefined
       ? { EnableIAMDatabaseAuthentication: f.enableIamDatabaseAuthentication }
@@ -116,10 +122,22 @@ export function registerRds(program: Command, io: CliIo): void {
     .description('register a backend database behind a new Gatehouse listener')
     .requiredOption('--db-instance-identifier <name>', 'instance name (letters, digits, hyphens)')
     .addOption(new Option('--engine <engine>', 'database engine').choices(DB_ENGINES).makeOptionMandatory())
-    .requiredOption('--backend-url <url>', BACKEND_URL_HELP)
-    .requiredOption('--listen <host:port>', 'address clients connect to, e.g. 127.0.0.1:5433')
-    .option('--force-ssl', 'refuse clients that do not use TLS')
-    .option('--no-force-ssl', 'accept clients without TLS');
+    .option('--backend-url <url>', `${BACKEND_URL_HELP} (default: the gateway's rds.defaultBackendUrl)`)
+    .option('--db-name <name>', "database on the backend; created if missing (default: the backend URL's)")
+    .option(
+      '--listen <host:port>',
+      'address clients connect to, e.g. 127.0.0.1:5433 (default: rds.defaultListenHost and --port)',
+    )
+    .option(
+      '--port <port>',
+      "listener port on the gateway's rds.defaultListenHost (default: the engine's port, or the next free one)",
+      parsePort,
+    )
+    .option(
+      '--force-ssl',
+      'refuse clients that do not use TLS (default: off, as on RDS; the demo instance of `gatehouse up` has it on)',
+    )
+    .option('--no-force-ssl', 'accept clients without TLS (the default)');
   addIamOptions(create, { iam: 'default: off', terminate: 'default: on' });
   addAuditOptions(create, true).action((f: InstanceFlags, cmd: Command) =>
     callAndPrint(cmd, io, 'CreateDBInstance', instanceParams(f)),
@@ -144,6 +162,7 @@ export function registerRds(program: Command, io: CliIo): void {
     .requiredOption('--db-instance-identifier <name>', 'instance name')
     .option('--backend-url <url>', BACKEND_URL_HELP)
     .option('--listen <host:port>', 'new listen address')
+    .option('--db-port-number <port>', 'move the listener to this port on its current host', parsePort)
     .option('--force-ssl', 'refuse clients that do not use TLS')
     .option('--no-force-ssl', 'accept clients without TLS');
   addIamOptions(modify, { iam: 'default: unchanged', terminate: 'default: unchanged' });

@@ -94,6 +94,28 @@ export const configSchema = z
       })
       .strict()
       .default({ newNetwork: true }),
+    // Stopping (docs/operations.md "Stopping and draining"): how long sessions in a transaction or running a
+    // statement may go on after a stop signal before they are ended; idle sessions are ended at once.
+    shutdown: z
+      .object({ drainSeconds: z.number().min(0).max(3600).default(10) })
+      .strict()
+      .default({ drainSeconds: 10 }),
+    // What CreateDBInstance uses when a caller (the plain AWS CLI) cannot send BackendUrl or Listen
+    // (docs/rds-api.md "Port, backend and DBName"): Listen = defaultListenHost:Port; BackendUrl = this admin URL
+    // with the database DBName (created if missing). No default backend: BackendUrl is required.
+    rds: z
+      .object({
+        defaultListenHost: z
+          .string()
+          .regex(/^([0-9a-fA-F:]*:[0-9a-fA-F:.]*|[^:\s[\]/]+)$/, 'expected a host, e.g. 127.0.0.1 or 0.0.0.0')
+          .default('127.0.0.1'),
+        defaultBackendUrl: z
+          .string()
+          .regex(/^postgres(ql)?:\/\/\S+$/, 'expected an admin URL postgres://ADMIN[:PASSWORD]@HOST:PORT/DB')
+          .optional(),
+      })
+      .strict()
+      .default({ defaultListenHost: '127.0.0.1' }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Refusal lines per client address and error code in one window; the rest are counted in a summary line.
     log: z

@@ -22,6 +22,13 @@ import {
 } from '../store/instances-repo.js';
 import { backendTargetOf, provisionerOf } from './backend-target.js';
 import type { ControlContext } from './context.js';
+import {
+  checkNotStore,
+  createBackend,
+  createListen,
+  ensureBackendDatabase,
+  modifyListen,
+} from './instance-placement.js';
 import { toInstanceView } from './views.js';
 
 // RDS identifier rules: 1-63 letters, digits or hyphens; first a letter; no trailing or double hyphen.
@@ -116,8 +123,10 @@ function provisionerFor(ctx: ControlContext, engine: string): BackendProvisioner
 export async function createInstance(ctx: ControlContext, input: CreateInstanceInput): Promise<InstanceView> {
   checkIdentifier(input.identifier);
   const provisioner = provisionerFor(ctx, input.engine);
-  const target = provisioner.parseBackendUrl(input.backendUrl);
-  const { host, port } = checkListen(input.listen);
+  // BackendUrl or the default backend, DBName's database on it; Listen or the default host with Port.
+  const backend = createBackend(ctx, provisioner, input);
+  const target = backend.target;
+  const { host, port } = checkListen(await createListen(ctx, input));
   const endpointAliases = normalizeEndpointAliases(input.endpointAliases ?? []);
   const iamAuth = input.enableIamDatabaseAuthentication ?? false;
   const auditStatements = normalizeStatementClasses(input.auditStatements ?? []);
@@ -125,6 +134,8 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
     throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: input.identifier });
   }
   await checkListenFree(ctx, host, port);
+  await checkNotStore(ctx, backend);
+  await ensureBackendDatabase(provisioner, input.identifier, backend);
   // Prove the admin URL works before storing it, so a typo fails now and not at the first login; with IAM
   // database authentication on, also make sure the IAM role (rds_iam) exists before the store says IAM is on.
   await provisioner.checkBackend(input.identifier, target, { iamAuth });
@@ -133,7 +144,7 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
     identifier: input.identifier,
     engine: input.engine,
     dbiResourceId: newDbiResourceId(),
-    backendUrl: provisioner.redactBackendUrl(input.backendUrl),
+    backendUrl: provisioner.redactBackendUrl(backend.url),
     backendPassword:
       target.adminPassword === undefined ? null : ctx.box.seal(target.adminPassword, input.identifier),
     listenHost: host,
@@ -165,7 +176,8 @@ export async function describeInstances(ctx: ControlContext, identifier?: string
 export async function modifyInstance(ctx: ControlContext, input: ModifyInstanceInput): Promise<InstanceView> {
   const current = await findInstance(ctx.store.pool, input.identifier);
   if (!current) throw new GatehouseError('GH_INSTANCE_NOT_FOUND', { instance: input.identifier });
-  const listen = input.listen === undefined ? undefined : checkListen(input.listen);
+  const newListen = modifyListen(current, input);
+  const listen = newListen === undefined ? undefined : checkListen(newListen);
   const endpointAliases =
     input.endpointAliases === undefined ? undefined : normalizeEndpointAliases(input.endpointAliases);
   const auditStatements =

@@ -34,3 +34,9 @@ export async function verifyMasterKey(store: { pool: Queryable }, box: SecretBox
 export async function pingStore(db: Queryable): Promise<void> {
   await db.query('SELECT 1');
 }
+
+/** The name of the database the store lives in (an instance must never front it: it holds the IAM tables). */
+export async function storeDatabaseName(db: Queryable): Promise<string | undefined> {
+  const { rows } = await db.query<{ db: string }>('SELECT current_database() AS db');
+  return rows[0]?.db;
+}

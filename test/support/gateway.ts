@@ -73,6 +73,11 @@ export interface TestGatewayOptions {
   readonly audit?: AuditSink;
   /** Engines registered besides the built-in ones (a test's own protocol). */
   readonly engines?: readonly EngineDefinition[];
+  /**
+   * Config `rds.defaultBackendUrl` (what CreateDBInstance without BackendUrl fronts): the test cluster's superuser
+   * on its `postgres` database, as `gatehouse up` sets it. Default: none.
+   */
+  readonly defaultBackend?: boolean;
 }
 
 /** A policy allowing rds-db:connect on every DB user of every instance (the common "connect" grant). */
@@ -118,6 +123,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
           : {}),
       },
       log: { refusalBurst: options.refusalBurst ?? 1_000_000 },
+      ...(options.defaultBackend
+        ? { rds: { defaultBackendUrl: `${postgres.adminUrl('postgres')}?sslmode=disable` } }
+        : {}),
       ...(options.backendConnectTimeoutSeconds !== undefined
         ? { backend: { connectTimeoutSeconds: options.backendConnectTimeoutSeconds } }
         : {}),

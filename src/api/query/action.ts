@@ -2,6 +2,7 @@
 // authorised against, extra condition keys, and the service call producing the <ActionResult> content.
 import { z } from 'zod';
 import { GatehouseError } from '../../core/errors.js';
+import type { ControlPlane } from '../../core/types.js';
 import type { ParamMap } from './params.js';
 import type { AuthorizeContext, Caller, QueryIamService, Simulate, StsService } from './types.js';
 import type { XmlValue } from './xml-writer.js';
@@ -11,12 +12,20 @@ export interface ActionContext {
   sts: StsService;
   simulate: Simulate;
   caller: Caller;
+  /** The RDS actions' service (the JSON API's control plane) and the gateway's region (instance ARNs). */
+  controlPlane: ControlPlane;
+  region: string;
 }
 
 /** A validated call, ready to authorise and run. `permission` null: never denied (sts:GetCallerIdentity). */
 export interface PreparedQueryCall {
   permission: string | null;
   resource(ctx: ActionContext): Promise<string>;
+  /**
+   * Further resources the same permission must be allowed on, each one (AWS: UpdateUser needs iam:UpdateUser
+   * on the user's ARN and on the ARN it is renamed or moved to). Empty for most actions.
+   */
+  alsoResources(ctx: ActionContext): Promise<string[]>;
   conditions: AuthorizeContext;
   /** The <ActionResult> content; undefined for actions whose response has only ResponseMetadata. */
   run(ctx: ActionContext): Promise<XmlValue | undefined>;
@@ -30,6 +39,7 @@ export interface QueryActionSpec<S extends z.ZodType> {
   schema: S;
   permission: string | null;
   resource: (input: z.output<S>, ctx: ActionContext) => Promise<string> | string;
+  alsoResources?: (input: z.output<S>, ctx: ActionContext) => Promise<string[]> | string[];
   conditions?: (input: z.output<S>) => AuthorizeContext;
   run: (input: z.output<S>, ctx: ActionContext) => Promise<XmlValue | undefined>;
 }
@@ -67,6 +77,7 @@ export function queryAction<S extends z.ZodType>(spec: QueryActionSpec<S>): Quer
       return {
         permission: spec.permission,
         resource: async (ctx) => spec.resource(input, ctx),
+        alsoResources: async (ctx) => (spec.alsoResources ? spec.alsoResources(input, ctx) : []),
         conditions: spec.conditions?.(input) ?? {},
         run: (ctx) => spec.run(input, ctx),
       };

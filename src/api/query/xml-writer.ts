@@ -41,10 +41,27 @@ function scalar(value: string | number | boolean | Date): string {
   return escapeXml(String(value));
 }
 
+/**
+ * A list whose items are not <member>s: services such as RDS name them in their model (`<DBInstances>` holds
+ * `<DBInstance>` items, `Filters.Filter.N` on the way in).
+ */
+export class XmlList {
+  constructor(
+    readonly memberName: string,
+    readonly items: readonly XmlValue[],
+  ) {}
+
+  /** What an audit event records of it: the items. */
+  toJSON(): readonly XmlValue[] {
+    return this.items;
+  }
+}
+
 /** The content of an element holding `value`: lists become <member> children, structures named children. */
 export function xmlContent(value: XmlValue): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) return value.map((v) => xmlElement('member', v)).join('');
+  if (value instanceof XmlList) return value.items.map((v) => xmlElement(value.memberName, v)).join('');
   if (typeof value === 'object' && !(value instanceof Date)) {
     return Object.entries(value)
       .filter(([, v]) => v !== undefined)

@@ -107,12 +107,13 @@ describe('management API over HTTPS', () => {
   it('a missing parameter is a validation error naming the field, with the request id in message and header', async () => {
     const res = await httpsCall(fx, {
       path: '/v1/CreateDBInstance',
-      body: JSON.stringify({ ...DEMO, BackendUrl: undefined }),
+      // BackendUrl and Listen may be left out (the gateway's defaults, docs/rds-api.md); the identifier may not.
+      body: JSON.stringify({ ...DEMO, DBInstanceIdentifier: undefined }),
     });
     expect(res.status).toBe(400);
     const err = res.json.Error!;
     expect(err).toMatchObject({ Code: 'ValidationError', GatehouseCode: 'GH_API_VALIDATION' });
-    expect(err.Message).toContain('BackendUrl is required');
+    expect(err.Message).toContain('DBInstanceIdentifier is required');
     expect(err.RequestId).toBe(res.headers['x-amzn-requestid']);
     expect(err.Message).toContain(`(request id ${err.RequestId})`);
   });

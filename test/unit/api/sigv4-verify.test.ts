@@ -246,9 +246,15 @@ describe('SigV4 verification: refused requests', () => {
     expect(keys.lookups).toBe(0);
   });
 
-  it('a scope naming another service is refused', async () => {
+  it('a scope naming another service is refused as UnknownService naming both, before the key is looked up', async () => {
     const req = await signHeaders({}, signWith({ service: 'iam' }));
-    expect((await refusal(verify(req))).code).toBe('GH_API_SIGNATURE_MISMATCH');
+    const e = await refusal(verify(req));
+    expect(e.code).toBe('GH_API_UNKNOWN_SERVICE');
+    expect(e.spec.awsCode).toBe('UnknownService');
+    expect(e.message).toBe(
+      "Gatehouse serves the gatehouse APIs here; this request was signed for the service 'iam'",
+    );
+    expect(keys.lookups).toBe(0);
   });
 
   it('a request signed more than 5 minutes before or after server time is refused as expired', async () => {

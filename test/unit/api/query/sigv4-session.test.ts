@@ -150,10 +150,13 @@ describe('several signing names at one endpoint (scopes)', () => {
 
   it('refuses a service that is not listed, naming the accepted ones in the operator detail', async () => {
     const e = await refusal(verifySigV4(await request({ service: 'gatehouse' }), options()));
-    expect(e.code).toBe('GH_API_SIGNATURE_MISMATCH');
+    expect(e.code).toBe('GH_API_UNKNOWN_SERVICE');
+    expect(e.message).toContain(
+      "the iam and sts APIs here; this request was signed for the service 'gatehouse'",
+    );
     expect(e.detail).toContain('"iam", "sts"');
     const proto = await refusal(verifySigV4(await request({ service: '__proto__' }), options()));
-    expect(proto.code).toBe('GH_API_SIGNATURE_MISMATCH');
+    expect(proto.code).toBe('GH_API_UNKNOWN_SERVICE');
   });
 
   it("refuses a region not listed for that service, suggesting the service's first region", async () => {

@@ -132,13 +132,16 @@ describe('AWS XML error bodies', () => {
     expect(res.text).toContain('<Code>MissingAuthenticationToken</Code>');
   });
 
-  it('a request signed for the JSON API (service gatehouse) is refused on /', async () => {
+  it('a request signed for the JSON API (service gatehouse) is refused on /, naming the services served', async () => {
     const res = await rawQuery(fx, {
       service: 'gatehouse',
       params: { Action: 'ListUsers', Version: '2010-05-08' },
     });
-    expect(res.status).toBe(403);
-    expect(res.text).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('<Code>UnknownService</Code>');
+    expect(res.text).toContain(
+      'the iam, sts and rds APIs here; this request was signed for the service &apos;gatehouse&apos;',
+    );
   });
 
   it('a body that is not form-encoded is ValidationError; one over 1 MiB is 413, both in XML', async () => {

@@ -52,14 +52,14 @@ export class MemoryControlPlane implements ControlPlane {
     this.check();
     if (this.instances.has(i.identifier))
       throw new GatehouseError('GH_INSTANCE_EXISTS', { instance: i.identifier });
-    const [host = '', port = '0'] = i.listen.split(':');
+    const [host = '', port = '0'] = (i.listen ?? `127.0.0.1:${i.port ?? 5432}`).split(':');
     const view: InstanceView = {
       DBInstanceIdentifier: i.identifier,
       Engine: i.engine,
       DbiResourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXYZ',
       DBInstanceArn: `arn:aws:rds:us-east-1:123456789012:db:${i.identifier}`,
       Endpoint: { Address: host, Port: Number(port) },
-      BackendUrl: i.backendUrl.replace(/:[^:@/]*@/, '@'),
+      BackendUrl: (i.backendUrl ?? '').replace(/:[^:@/]*@/, '@'),
       ForceSsl: i.forceSsl ?? false,
       IAMDatabaseAuthenticationEnabled: i.enableIamDatabaseAuthentication ?? false,
       EndpointAliases: i.endpointAliases ?? [],
