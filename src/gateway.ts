@@ -1,5 +1,6 @@
 // Composition root: wires store, secrets, TLS, the PostgreSQL engine, listeners and the API for `serve` and `up`.
 import { randomBytes, X509Certificate } from 'node:crypto';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { startApiServer } from './api/server.js';
@@ -31,7 +32,12 @@ import { createIamTokenMethod } from './engines/common/methods/iam-token.js';
 import { createScramMethod } from './engines/common/methods/scram.js';
 import { createUnknownUserMethod } from './engines/common/methods/unknown-user.js';
 import { BUILTIN_ENGINES } from './engines/registry.js';
-import { createListenerSet, type ListenerFailure, type ListenerSet } from './gateway-listeners.js';
+import {
+  createListenerSet,
+  type InheritedSockets,
+  type ListenerFailure,
+  type ListenerSet,
+} from './gateway-listeners.js';
 import { ensureBootstrapAdmin } from './iam/bootstrap-admin.js';
 import { createCredentialLookup } from './iam/credential-lookup.js';
 import { listenForChanges, notifyChange } from './store/changes.js';
@@ -61,6 +67,16 @@ export interface GatewayOptions {
   readonly durableAudit?: boolean;
   /** Engines besides the built-in ones (src/engines/registry.ts), e.g. a test's own protocol. */
   readonly engines?: readonly EngineDefinition[];
+  /** Listening sockets handed over by a predecessor process (rolling restart, src/wiring/handover.ts). */
+  readonly inherited?: InheritedSockets;
+}
+
+/** How a gateway stops (docs/operations.md "Stopping and draining"). */
+export interface StopOptions {
+  /** How long sessions in a transaction or running a statement may go on before they are ended (default 0). */
+  readonly drainMs?: number;
+  /** Told one line per stage ("Stopping: no longer accepting connections", …), for the console. */
+  readonly progress?: (line: string) => void;
 }
 
 export interface Gateway {
@@ -79,7 +95,13 @@ export interface Gateway {
   /** The admin key created on this start (first start only); null otherwise. */
   readonly bootstrapKey: { accessKeyId: string; secretAccessKey: string } | null;
   reconcile(): Promise<ListenerFailure[]>;
-  close(): Promise<void>;
+  /** Every listening socket (instances and the API), to hand to a successor process (rolling restart). */
+  listeningSockets(): Array<{ readonly host: string; readonly port: number; readonly server: Server }>;
+  /**
+   * Stop: no longer accept, end idle sessions at once and busy ones when idle or at the drain deadline (telling
+   * each why), then flush the audit trail and close the store. A second call returns the first one's promise.
+   */
+  close(options?: StopOptions): Promise<void>;
 }
 
 async function loadKey(store: Store, options: GatewayOptions, logger: Logger): Promise<Buffer> {
@@ -122,10 +144,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const store = await openStore(config.store.url, { logger, clock });
-  const cleanups: Array<() => Promise<void>> = [() => store.close()];
-  const closeAll = async () => {
-    for (const c of cleanups.reverse())
-      await c().catch((e) => logger.warn({ err: e }, 'shutdown step failed'));
+  /** Run in reverse at close; `done` is the stage line said once the step has finished. */
+  const cleanups: Array<{ run: () => Promise<void>; done?: string }> = [
+    { run: () => store.close(), done: 'Store closed' },
+  ];
+  const closeAll = async (say: (line: string) => void = () => {}) => {
+    for (const c of cleanups.reverse()) {
+      const ok = await c.run().then(
+        () => true,
+        (e) => {
+          logger.warn({ err: e }, 'shutdown step failed');
+          return false;
+        },
+      );
+      if (ok && c.done) say(c.done);
+    }
   };
   try {
     await migrate(store);
@@ -178,7 +211,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         onBatch: (n, ms) => metrics.auditBatch(n, ms),
       });
       nodeAudit = started;
-      cleanups.push(() => started.close());
+      cleanups.push({ run: () => started.close(), done: 'Audit trail flushed' });
     }
     // Capped before the fan-out, so every sink records the same (bounded) event.
     // Detectors read the same events and raise their alerts into the same trail (they ignore alerts).
@@ -216,9 +249,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       windowMs: config.log.refusalWindowSeconds * 1000,
     });
     const refusalSweep = setInterval(() => refusalLog.flush(), 10_000).unref();
-    cleanups.push(async () => {
-      clearInterval(refusalSweep);
-      refusalLog.close();
+    cleanups.push({
+      run: async () => {
+        clearInterval(refusalSweep);
+        refusalLog.close();
+      },
     });
     const iamSessions = new LiveIamSessions();
     let listeners: ListenerSet | null = null;
@@ -230,6 +265,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       account,
       scramIterations: config.scram.iterations,
       provisioners: new Map([...engineRegistry].map(([name, d]) => [name, d.provisioner])),
+      instanceDefaults: {
+        listenHost: config.rds.defaultListenHost,
+        backendUrl: config.rds.defaultBackendUrl,
+      },
       notifyChange: async (topic) => {
         await notifyChange(store, topic);
         if (topic === 'instances') await listeners?.reconcile(); // this node at once; others via NOTIFY
@@ -273,16 +312,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       refusalLog,
     };
     const engines = new Map([...engineRegistry].map(([name, d]) => [name, createEngine(d, engineDeps)]));
-    const listenerSet = createListenerSet(
-      store,
-      box,
-      engines,
-      logger,
-      options.listenerFlag ?? (() => undefined),
-    );
+    const listenerSet = createListenerSet(store, box, engines, logger, {
+      flagFor: options.listenerFlag ?? (() => undefined),
+      ...(options.inherited ? { inherited: options.inherited } : {}),
+    });
     listeners = listenerSet;
     listenerStates = () => listenerSet.states();
-    cleanups.push(() => listenerSet.close());
+    cleanups.push({ run: () => listenerSet.close() });
 
     const controlPlane = createControlPlane(ctx);
     const revocation = createRevocation({
@@ -304,11 +340,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         void revocation.recheck();
       }
     });
-    cleanups.push(() => feed.close());
+    cleanups.push({ run: () => feed.close() });
     if (adminUpgraded) await notifyChange(store, 'iam');
 
     const apiAddress = parseHostPort(config.api.listen);
+    const apiHanded = options.inherited?.take(apiAddress.host, apiAddress.port);
     const api = await startApiServer({
+      ...(apiHanded ? { handle: apiHanded.handle } : {}),
       host: apiAddress.host,
       port: apiAddress.port,
       tls: { certPem: tls.certPem, keyPem: tls.keyPem },
@@ -325,7 +363,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ready: () => readiness(store, listenerSet),
       },
     });
-    cleanups.push(() => api.close());
+    apiHanded?.adopt(api.server);
+    let apiClosing: Promise<void> | null = null;
+    const closeApi = () => {
+      apiClosing ??= api.close();
+      return apiClosing;
+    };
+    cleanups.push({ run: closeApi });
     writeGatewayInfo(dataDir, {
       apiUrl: api.url,
       caFile: tls.caFile || undefined,
@@ -333,6 +377,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       region: account.region,
     });
 
+    /** Stages 1-2 of a stop (docs/operations.md "Stopping and draining"); closeAll does the rest. */
+    const stop = async (o: StopOptions) => {
+      const say = o.progress ?? (() => {});
+      const drainMs = o.drainMs ?? 0;
+      await listenerSet.stopAccepting();
+      await closeApi();
+      say('Stopping: no longer accepting connections');
+      const open = listenerSet.connections;
+      if (open > 0) {
+        const seconds = Math.round(drainMs / 100) / 10;
+        say(`Draining ${open} session${open === 1 ? '' : 's'} (up to ${seconds} s)…`);
+        await listenerSet.drain(drainMs);
+      }
+      await listenerSet.close();
+      if (open > 0) say(`Closed ${open} session${open === 1 ? '' : 's'}`);
+      await closeAll(say);
+    };
     let closing: Promise<void> | null = null;
     return {
       apiUrl: api.url,
@@ -347,8 +408,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       audit: nodeAudit,
       bootstrapKey,
       reconcile: () => listenerSet.reconcile(),
-      close: () => {
-        closing ??= closeAll();
+      listeningSockets: () => [
+        ...listenerSet.listeningSockets(),
+        { host: apiAddress.host, port: apiAddress.port, server: api.server },
+      ],
+      close: (o = {}) => {
+        closing ??= stop(o);
         return closing;
       },
     };

@@ -1,8 +1,18 @@
 // The composition root's entry points as the CLI sees them, loaded lazily so API-only commands stay light.
 
+/** How a gateway stops: the drain period and where each stage is told (src/gateway.ts StopOptions). */
+export interface StopOptions {
+  readonly drainMs?: number;
+  readonly progress?: (line: string) => void;
+}
+
 /** What `up` and `serve` get back: a gateway that stops cleanly. */
 export interface RunningGateway {
-  close(): Promise<void>;
+  /** The configured drain period in ms (`serve`: shutdown.drainSeconds), used unless --drain-timeout says. */
+  readonly drainMs?: number;
+  close(options?: StopOptions): Promise<void>;
+  /** Rolling restart (`serve`): start a successor, hand it the listening sockets; resolves once it serves. */
+  handOver?(): Promise<{ pid: number }>;
 }
 
 export interface RunUpOptions {

@@ -1,38 +1,80 @@
-// Graceful stop for `up` and `serve`: the first SIGINT/SIGTERM closes the gateway, a second one exits at once.
+// Graceful stop for `up` and `serve`: the first SIGINT/SIGTERM drains and closes the gateway, telling each stage on
+// the console; a second one exits at once. SIGUSR2 (`serve` only) hands over to a successor, then drains.
 import type { CliIo } from './context.js';
 import type { RunningGateway } from './gateway-loader.js';
 import { formatCliError } from './output.js';
 
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+const RESTART_SIGNAL = 'SIGUSR2';
+
+export interface StopSettings {
+  /** The drain period; undefined: the gateway's configured one, else `defaultDrainMs`. */
+  readonly drainMs: number | undefined;
+  readonly defaultDrainMs: number;
+  /** Where the stage lines go. */
+  readonly out: NodeJS.WritableStream;
+}
 
 /** Resolves once the gateway has been closed after a signal (and io.exit has been called). */
 export function closeOnSignal(
   gateway: RunningGateway,
   io: Pick<CliIo, 'signals' | 'exit' | 'stderr'>,
+  settings: StopSettings,
 ): Promise<void> {
+  const say = (line: string) => settings.out.write(`${line}\n`);
+  const drainMs = settings.drainMs ?? gateway.drainMs ?? settings.defaultDrainMs;
   return new Promise((resolve) => {
     let closing = false;
-    const handlers = (Object.keys(SIGNAL_EXIT_CODES) as Array<keyof typeof SIGNAL_EXIT_CODES>).map(
-      (signal) => {
-        const handler = (): void => {
-          if (closing) {
-            // The operator insists (e.g. a connection will not drain): 128 + signal number, like a shell.
-            io.exit(SIGNAL_EXIT_CODES[signal]);
-            return;
-          }
-          closing = true;
-          gateway.close().then(
-            () => finish(0),
+    let handingOver = false;
+    const stop = () => {
+      closing = true;
+      gateway.close({ drainMs, progress: say }).then(
+        () => {
+          say('Stopped');
+          finish(0);
+        },
+        (e: unknown) => {
+          io.stderr.write(formatCliError(e));
+          finish(1);
+        },
+      );
+    };
+    const handlers: Array<readonly [NodeJS.Signals, () => void]> = (
+      Object.keys(SIGNAL_EXIT_CODES) as Array<keyof typeof SIGNAL_EXIT_CODES>
+    ).map((signal) => {
+      const handler = (): void => {
+        if (closing) {
+          // The operator insists (e.g. a connection will not drain): 128 + signal number, like a shell.
+          io.exit(SIGNAL_EXIT_CODES[signal]);
+          return;
+        }
+        stop();
+      };
+      return [signal, handler] as const;
+    });
+    const handOver = gateway.handOver?.bind(gateway);
+    if (handOver) {
+      handlers.push([
+        RESTART_SIGNAL,
+        () => {
+          if (closing || handingOver) return;
+          handingOver = true;
+          say('Rolling restart: starting a successor process');
+          handOver().then(
+            ({ pid }) => {
+              say(`Successor ready (pid ${pid}): it accepts connections now`);
+              if (!closing) stop();
+            },
             (e: unknown) => {
+              handingOver = false;
               io.stderr.write(formatCliError(e));
-              finish(1);
+              say('Rolling restart abandoned: still serving');
             },
           );
-        };
-        io.signals.on(signal, handler);
-        return [signal, handler] as const;
-      },
-    );
+        },
+      ]);
+    }
+    for (const [signal, handler] of handlers) io.signals.on(signal, handler);
     const finish = (code: number): void => {
       for (const [signal, handler] of handlers) io.signals.off(signal, handler);
       io.exit(code);

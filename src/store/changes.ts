@@ -27,6 +27,11 @@ export async function listenForChanges(
     const c = new pg.Client({ connectionString: storeUrl, application_name: 'gatehouse-listen' });
     c.on('notification', (n) => onChange(n.payload ?? ''));
     c.on('error', (e) => {
+      if (closed) {
+        // An intentional close (shutdown) is not a lost connection: whatever the driver says now is noise.
+        logger.debug({ reason: describeStoreError(storeUrl, e) }, 'change feed: error while closing');
+        return;
+      }
       // Expected in a store outage (logged once by the store's pool): the reason, not a stack.
       logger.warn({ reason: describeStoreError(storeUrl, e) }, 'change feed connection lost; reconnecting');
       c.end().catch(() => {});
@@ -35,6 +40,11 @@ export async function listenForChanges(
     });
     await c.connect();
     await c.query(`LISTEN ${CHANGE_CHANNEL}`);
+    if (closed) {
+      // Closed while this reconnect was under way: nobody will end it later.
+      await c.end().catch(() => {});
+      return;
+    }
     client = c;
     onChange('resync'); // anything missed while disconnected
   };
@@ -50,7 +60,9 @@ export async function listenForChanges(
     async close() {
       closed = true;
       clearTimeout(retry);
-      await client?.end().catch(() => {});
+      const c = client;
+      client = null;
+      await c?.end().catch(() => {});
     },
   };
 }

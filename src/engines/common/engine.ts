@@ -1,6 +1,6 @@
 // The engine seam: what every engine gets from the core, what it gives back, and the registry keyed by the
 // instance row's `engine`. Adding an engine is one folder exporting an EngineDefinition and one registry line.
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { LiveIamSessions } from '../../auth/iam-token/live-sessions.js';
 import type { AuditSink } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
@@ -45,12 +45,28 @@ export interface ListenAddress {
   readonly port: number;
   /** The flag a port-in-use error names (`up` says --pg-port). */
   readonly flag?: string;
+  /** A listening socket handed over by a predecessor process (rolling restart): listened on, never bound anew. */
+  readonly handle?: object;
 }
 
 export interface EngineListener {
   readonly host: string;
   readonly port: number;
   update(instance: InstanceSettings): void;
+  /** The listening socket, to hand to a successor process (rolling restart). */
+  readonly server: Server;
+  /** Stop accepting: close this process's listening socket (a successor's copy of it stays open). */
+  stopAccepting(): Promise<void>;
+  /**
+   * Shutdown: end each relaying session with `error` as soon as it is idle (one that starts relaying from now on:
+   * once idle after its first request). Sessions in a transaction or running a statement keep going.
+   */
+  drain(error: GatehouseError): void;
+  /** Shutdown's deadline: end every relaying session with `error` now (at a message boundary). */
+  endAll(error: GatehouseError): void;
+  /** Resolves once every connection of this listener is closed. */
+  gone(): Promise<void>;
+  /** Tear everything down at once. */
   close(): Promise<void>;
   readonly activeSessions: number;
   /** Connections before authentication, and refused ones still negotiating TLS to read why. */

@@ -13,8 +13,7 @@ import type {
   WireProtocol,
 } from './engine.js';
 import type { InstanceSettings } from './instance.js';
-import type { Relay } from './relay.js';
-import { runSession, type SessionSlots } from './session.js';
+import { type RelayingSession, runSession, type SessionSlots } from './session.js';
 
 /** An engine from its definition: its wire protocol on the generic listener and session pipeline. */
 export function createEngine(definition: EngineDefinition, deps: EngineDeps): Engine {
@@ -34,8 +33,12 @@ export async function startListener(
 ): Promise<EngineListener> {
   let current = instance;
   const admission = new PreAuthAdmission(deps.limits);
-  const relays = new Set<Relay>();
+  const relays = new Set<RelayingSession>();
   const sockets = new Set<Socket>();
+  /** Set at shutdown: how a session that starts relaying from now on is ended (idle after a request, or now). */
+  let ending: { error: GatehouseError; now: boolean } | null = null;
+  /** Waiting for every connection to be gone; checked whenever one closes. */
+  const goneWaiters = new Set<() => void>();
   let sessions = 0; // from the backend login to the end of the relay
   const slots: SessionSlots = {
     limit: deps.limits.maxSessionsPerInstance,
@@ -51,7 +54,10 @@ export async function startListener(
 
   const server: Server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      for (const check of goneWaiters) check();
+    });
     socket.on('error', () => {});
     const admitted = admission.admit(socket.remoteAddress);
     if (admitted.kind === 'refuse' && !admitted.negotiate) {
@@ -87,6 +93,8 @@ export async function startListener(
       onRelay: (r) => {
         admitted.release();
         relays.add(r);
+        if (ending?.now) r.terminate(ending.error);
+        else if (ending) r.endWhenIdle(ending.error, true);
         return () => relays.delete(r);
       },
     })
@@ -107,7 +115,9 @@ export async function startListener(
         );
       } else reject(e);
     });
-    server.listen(address.port, address.host, () => resolve());
+    // A successor process (rolling restart) listens on the socket its predecessor handed over: never closed.
+    if (address.handle) server.listen({ handle: address.handle }, () => resolve());
+    else server.listen(address.port, address.host, () => resolve());
   });
   server.on('error', (e) => deps.logger.error({ err: e, instance: current.identifier }, 'listener error'));
   const bound = server.address();
@@ -126,8 +136,34 @@ export async function startListener(
       const { pending, refusing } = admission.counts;
       return { pending, refusing };
     },
+    server,
+    // The listening socket closes at once; server.close's callback would wait for every session to end.
+    stopAccepting: async () => {
+      if (server.listening) server.close();
+    },
+    drain: (error) => {
+      ending = { error, now: false };
+      for (const r of relays) r.endWhenIdle(error, false);
+    },
+    endAll: (error) => {
+      ending = { error, now: true };
+      for (const r of relays) r.terminate(error);
+    },
+    gone: () =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (sockets.size > 0) return;
+          goneWaiters.delete(check);
+          resolve();
+        };
+        goneWaiters.add(check);
+        check();
+      }),
     close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => {
+        if (!server.listening) resolve();
+        else server.close(() => resolve());
+      });
       for (const r of relays) r.close();
       for (const s of sockets) s.destroy();
       await closed;

@@ -20,6 +20,12 @@ export interface Relay {
    * boundary of the backend's stream so the client can parse it. Needs a boundary tracker; otherwise it closes.
    */
   terminate(lastMessage: Buffer): void;
+  /**
+   * Shutdown: end the session with `lastMessage` (as terminate does) as soon as it is idle, which may be now. With
+   * `afterRequest`, only once it is idle after a request of the client's (a session that began during the drain
+   * gets to run what it logged in for). Without an idle tracker it waits for terminate().
+   */
+  endWhenIdle(lastMessage: Buffer, afterRequest?: boolean): void;
 }
 
 /** How long a terminate waits for the backend's current message to finish before cutting the connection. */
@@ -33,6 +39,13 @@ export interface BoundaryTracker {
   readonly atBoundary: boolean;
   /** Consume `chunk`; with `stopAtBoundary`, return how many bytes reach the next boundary (else all). */
   feed(chunk: Buffer, stopAtBoundary?: boolean): number;
+  /**
+   * Whether the session is idle: no transaction open, no request outstanding, no message half-sent either way.
+   * Absent when the engine cannot tell (such a session is never ended as idle).
+   */
+  readonly idle?: boolean;
+  /** The client's bytes (after they were forwarded), for `idle`. */
+  fromClient?(chunk: Buffer): void;
 }
 
 export function relay(
@@ -78,8 +91,24 @@ export function relay(
   backend.on('error', () => teardown('backend', true));
   client.on('close', () => teardown('client', false));
   backend.on('close', () => teardown('backend', false));
-  const track = boundaries ? (chunk: Buffer) => boundaries.feed(chunk) : null;
+  /** Set by endWhenIdle: the last message, sent once the session is idle (after a client request, if asked). */
+  let whenIdle: { message: Buffer; afterRequest: boolean } | null = null;
+  const endIfIdle = () => {
+    if (whenIdle && !whenIdle.afterRequest && boundaries?.idle === true) terminate(whenIdle.message);
+  };
+  const track = boundaries
+    ? (chunk: Buffer) => {
+        boundaries.feed(chunk);
+        endIfIdle();
+      }
+    : null;
   if (track) backend.on('data', track);
+  const fromClient = boundaries?.fromClient?.bind(boundaries);
+  const trackClient = (chunk: Buffer) => {
+    fromClient?.(chunk);
+    if (whenIdle) whenIdle.afterRequest = false;
+  };
+  if (fromClient) client.on('data', trackClient);
   client.resume();
   backend.resume();
 
@@ -90,8 +119,10 @@ export function relay(
       teardown('gateway', true);
       return;
     }
+    whenIdle = null;
     client.unpipe(backend);
     client.pause();
+    client.off('data', trackClient);
     backend.unpipe(client);
     backend.off('data', track);
     const finish = () => {
@@ -116,5 +147,10 @@ export function relay(
       backend.resume();
     }
   };
-  return { close: () => teardown('gateway', true), terminate };
+  const endWhenIdle = (lastMessage: Buffer, afterRequest = false) => {
+    if (closedBy) return;
+    whenIdle = { message: lastMessage, afterRequest };
+    endIfIdle();
+  };
+  return { close: () => teardown('gateway', true), terminate, endWhenIdle };
 }

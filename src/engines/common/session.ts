@@ -11,7 +11,7 @@ import { sourceKey } from './admission.js';
 import type { AttemptFacts } from './auth-method.js';
 import type { EngineDeps } from './engine.js';
 import type { InstanceSettings } from './instance.js';
-import { type Relay, relay } from './relay.js';
+import { relay } from './relay.js';
 import type { BackendLogin, ClientHello, RelayEnds, WireSession } from './wire.js';
 
 /** How long a connection that was sent its deadline error may take to leave before it is destroyed. */
@@ -33,8 +33,18 @@ export interface SessionHooks {
    */
   readonly refusal: GatehouseError | null;
   readonly sessions: SessionSlots;
-  /** Called once the session is relaying; the returned function forgets it (the listener closes it on shutdown). */
-  onRelay(relay: Relay): () => void;
+  /** Called once the session is relaying; the returned function forgets it (the listener ends it on shutdown). */
+  onRelay(session: RelayingSession): () => void;
+}
+
+/** A relaying session as its listener sees it at shutdown: ended with this engine's own last message. */
+export interface RelayingSession {
+  /** Tear it down at once, without a word. */
+  close(): void;
+  /** End it now with `error` as its last message, at a message boundary of the backend's stream. */
+  terminate(error: GatehouseError): void;
+  /** End it with `error` as soon as it is idle (Relay.endWhenIdle). */
+  endWhenIdle(error: GatehouseError, afterRequest: boolean): void;
 }
 
 export async function runSession<B extends BackendLogin>(
@@ -236,7 +246,12 @@ export async function runSession<B extends BackendLogin>(
     );
     ends.started?.();
     relaying = true;
-    forgetRelay = hooks.onRelay(session);
+    const lastMessage = (error: GatehouseError) => wire.terminateMessage(error.withRequestId(requestId));
+    forgetRelay = hooks.onRelay({
+      close: () => session.close(),
+      terminate: (error) => session.terminate(lastMessage(error)),
+      endWhenIdle: (error, afterRequest) => session.endWhenIdle(lastMessage(error), afterRequest),
+    });
 
     // 6. A revocable session is registered, so a revocation on any node can re-check and end it.
     const revocable = authenticated.revocable;

@@ -141,11 +141,15 @@ export class PgWireSession implements WireSession<PgBackendLogin> {
     const client = this.conn.detach();
     client.write(Buffer.concat(welcome));
     if (pipelined.length > 0) upstream.socket.write(pipelined);
+    // Every session can be ended between two messages (revocation, shutdown) and told apart idle or busy (drain):
+    // the tracker reads message headers only, and starts with what was already passed on.
+    const boundaries = new PgFrameTracker();
+    boundaries.feed(upstream.leftover);
+    boundaries.fromClient(pipelined);
     return {
       client,
       backend: upstream.socket,
-      // Only revocable sessions can be ended mid-stream; the others relay without looking at a byte.
-      boundaries: authenticated.revocable ? new PgFrameTracker() : null,
+      boundaries,
       ended: () => {
         live = false;
         this.cancels.unregister(key.processId);

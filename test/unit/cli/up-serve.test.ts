@@ -117,6 +117,69 @@ describe('gatehouse up / serve', () => {
     expect(t.exits).toEqual([0]);
   });
 
+  it('serve drains for shutdown.drainSeconds unless --drain-timeout says; up for 3 s; stages go to stdout', async () => {
+    for (const [command, args, drainMs] of [
+      ['serve', [], 7000],
+      ['serve', ['--drain-timeout', '30s'], 30_000],
+      ['up', [], 3000],
+      ['up', ['--drain-timeout', '1m'], 60_000],
+    ] as const) {
+      const stops: Array<{ drainMs?: number }> = [];
+      const gateway: RunningGateway = {
+        drainMs: 7000,
+        close: async (o) => {
+          stops.push({ ...(o?.drainMs !== undefined ? { drainMs: o.drainMs } : {}) });
+          o?.progress?.('Store closed');
+        },
+      };
+      const module = { runUp: async () => gateway, runServe: async () => gateway };
+      const t = testIo({ gateway: module });
+      const run = runCli(
+        command === 'serve' ? ['serve', '--config', 'g.yaml', ...args] : ['up', ...args],
+        t.io,
+      );
+      await tick();
+      t.signals.emit('SIGTERM');
+      expect(await run).toBe(0);
+      expect(stops).toEqual([{ drainMs }]);
+      expect(t.stdout()).toBe('Store closed\nStopped\n');
+    }
+  });
+
+  it('serve on SIGUSR2 hands over to a successor, then drains; a failed handover keeps it serving', async () => {
+    let handOvers = 0;
+    let fail = true;
+    let closes = 0;
+    const gateway: RunningGateway = {
+      drainMs: 5000,
+      close: async () => {
+        closes++;
+      },
+      handOver: async () => {
+        handOvers++;
+        if (fail) throw new Error('the successor process 42 failed: exited (1) before it was ready');
+        return { pid: 4242 };
+      },
+    };
+    const t = testIo({ gateway: { runUp: async () => gateway, runServe: async () => gateway } });
+    const run = runCli(['serve', '--config', 'g.yaml'], t.io);
+    await tick();
+    t.signals.emit('SIGUSR2');
+    await tick();
+    expect(closes).toBe(0);
+    expect(t.stdout()).toContain('Rolling restart abandoned: still serving');
+    fail = false;
+    t.signals.emit('SIGUSR2');
+    expect(await run).toBe(0);
+    expect({ handOvers, closes }).toEqual({ handOvers: 2, closes: 1 });
+    expect(t.stdout().split('\n').slice(-4)).toEqual([
+      'Rolling restart: starting a successor process',
+      'Successor ready (pid 4242): it accepts connections now',
+      'Stopped',
+      '',
+    ]);
+  });
+
   it('a start-up GatehouseError prints "gatehouse: <message> [<code>]" and exits 1', async () => {
     const t = testIo({
       gateway: {
