@@ -10,6 +10,12 @@ interface UserFlags {
   auth?: string;
   passwordStdin?: boolean;
   grace?: number;
+  grant?: string[];
+}
+
+/** Repeatable --grant: each occurrence adds one. */
+function collectGrant(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** The password from stdin when asked for; otherwise none, and the gateway generates one and shows it once. */
@@ -33,12 +39,20 @@ export function registerDb(program: Command, io: CliIo): void {
         .makeOptionMandatory(),
     )
     .option('--password-stdin', 'read the password from standard input (--auth password only)')
+    .option(
+      '--grant <privileges:object>',
+      'GRANT on the backend, repeatable: PRIVILEGES is all or a comma list of select, insert, update, delete, ' +
+        'truncate, references, trigger; OBJECT is a table (items, sales.orders) or schema.NAME for every table ' +
+        'in a schema. E.g. --grant select:items --grant select,insert:items --grant all:schema.public',
+      collectGrant,
+    )
     .action(async (f: UserFlags, cmd: Command) =>
       callAndPrint(cmd, io, 'CreateDBUser', {
         DBInstanceIdentifier: f.dbInstanceIdentifier,
         Username: f.username,
         Auth: f.auth,
         ...(await passwordParam(f, io)),
+        ...(f.grant === undefined ? {} : { Grants: f.grant }),
       }),
     );
 

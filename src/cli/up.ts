@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import { resolveDataDir } from '../core/data-dir.js';
 import { DEFAULT_LOG_ROTATION, MIN_LOG_FILE_BYTES } from '../core/log-rotation.js';
 import { type CliIo, globalsOf } from './context.js';
-import { parsePort } from './duration.js';
+import { parseDuration, parsePort } from './duration.js';
 import { closeOnSignal } from './shutdown.js';
 import { parseCount, parseSize } from './size.js';
 
@@ -14,7 +14,11 @@ interface UpFlags {
   storePort?: number;
   logMaxSize: number;
   logMaxFiles: number;
+  drainTimeout: number;
 }
+
+/** `up` is a laptop gateway: a short drain (serve's default is 10 s). */
+const UP_DRAIN_SECONDS = 3;
 
 export function registerUp(program: Command, io: CliIo): void {
   program
@@ -39,6 +43,12 @@ export function registerUp(program: Command, io: CliIo): void {
       parseCount,
       DEFAULT_LOG_ROTATION.maxFiles,
     )
+    .option(
+      '--drain-timeout <duration>',
+      'on Ctrl-C, how long sessions in a transaction may finish (e.g. 10s)',
+      parseDuration,
+      UP_DRAIN_SECONDS,
+    )
     .action(async (f: UpFlags, cmd: Command) => {
       const { runUp } = await io.loadGateway();
       const gateway = await runUp({
@@ -50,6 +60,10 @@ export function registerUp(program: Command, io: CliIo): void {
         out: io.stdout,
         logRotation: { maxBytes: f.logMaxSize, maxFiles: f.logMaxFiles },
       });
-      await closeOnSignal(gateway, io);
+      await closeOnSignal(gateway, io, {
+        drainMs: f.drainTimeout * 1000,
+        defaultDrainMs: UP_DRAIN_SECONDS * 1000,
+        out: io.stdout,
+      });
     });
 }

@@ -11,6 +11,7 @@ import {
   type PasswordResult,
   type RotatePasswordInput,
 } from '../core/types.js';
+import { type Grant, GrantSyntaxError, parseGrants } from '../provisioning/grants.js';
 import type { AdminSession, BackendProvisioner, BackendTarget } from '../provisioning/provisioner.js';
 import {
   deleteDbUserRow,
@@ -130,6 +131,42 @@ async function withAdmin<T>(
   }
 }
 
+/** Parsed `--grant`s; a syntax error is GH_API_VALIDATION naming the grant and the form. */
+function grantsOf(texts: readonly string[]): Grant[] {
+  try {
+    return parseGrants(texts);
+  } catch (e) {
+    if (e instanceof GrantSyntaxError) throw validation(`Grant ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * GRANT them on the backend (all or none). On failure (e.g. no such table) a role created just now is retired
+ * again, so a failed create-user leaves nothing behind; the backend's reason is in the error.
+ */
+async function applyUserGrants(
+  instance: InstanceRow,
+  admin: AdminSession,
+  username: string,
+  grants: readonly Grant[],
+  outcome: 'created' | 'adopted',
+): Promise<void> {
+  if (admin.applyGrants === undefined) {
+    throw validation(`Engine ${instance.engine} does not support grants: grant privileges on the database`);
+  }
+  try {
+    await admin.applyGrants(username, grants);
+  } catch (e) {
+    if (outcome === 'created') await admin.retireLoginRole(username).catch(() => {});
+    throw provisionFailed(
+      instance,
+      `cannot grant ${grants.map((g) => g.text).join(' ')}: ${(e as Error).message}`,
+      e,
+    );
+  }
+}
+
 export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput): Promise<PasswordResult> {
   if (!DB_USER_AUTH.includes(input.auth)) throw validation(`Auth must be ${DB_USER_AUTH.join(' or ')}`);
   if (input.auth === 'iam' && input.password !== undefined)
@@ -140,6 +177,7 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
   const bad = provisioner.checkRoleName(input.username, target.adminUser);
   if (bad) throw validation(bad);
   if (input.password !== undefined) checkPassword(input.password);
+  const grants = grantsOf(input.grants ?? []);
   const password = input.auth === 'password' ? (input.password ?? newPassword()) : undefined;
   const verifiers =
     password === undefined ? undefined : passwordVerifiers(ctx, instance, input.username, password);
@@ -152,6 +190,7 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
     if (await findDbUser(tx, instance.id, input.username)) throw exists();
     await withAdmin(instance, provisioner, target, async (admin) => {
       const outcome = await admin.upsertLoginRole(input.username, backendSecret);
+      if (grants.length > 0) await applyUserGrants(instance, admin, input.username, grants, outcome);
       // An IAM user is an rds_iam member, exactly as RDS sets one up (CREATE USER u; GRANT rds_iam TO u).
       if (input.auth === 'iam') {
         await admin.ensureIamRole();
@@ -179,6 +218,7 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
       username: input.username,
       auth: input.auth,
       backendSecret: ctx.box.seal(backendSecret, backendSecretAad(instance, input.username)),
+      grants: grants.map((g) => g.text),
     }).catch((e: { code?: string }) => {
       if (e.code === '23505') throw exists();
       throw e;
@@ -187,7 +227,7 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
     return row;
   });
   await ctx.notifyChange('db_users');
-  const view = toDbUserView(instance, user);
+  const view = toDbUserView(instance, user, [], ctx.clock.now());
   return password !== undefined && input.password === undefined
     ? { user: view, generatedPassword: password }
     : { user: view };
@@ -197,7 +237,9 @@ export async function listDbUsers(ctx: ControlContext, identifier: string): Prom
   const instance = await instanceOrThrow(ctx, identifier);
   const users = await listDbUsersOf(ctx.store.pool, instance.id);
   return Promise.all(
-    users.map(async (u) => toDbUserView(instance, u, await listPasswords(ctx.store.pool, u.id))),
+    users.map(async (u) =>
+      toDbUserView(instance, u, await listPasswords(ctx.store.pool, u.id), ctx.clock.now()),
+    ),
   );
 }
 
@@ -213,6 +255,8 @@ export async function deleteDbUser(
     if (!found) throw new GatehouseError('GH_DB_USER_NOT_FOUND', { user: username, instance: identifier });
     const provisioner = provisionerOf(ctx, instance);
     await withAdmin(instance, provisioner, backendTargetOf(ctx.box, instance, provisioner), async (admin) => {
+      // What Gatehouse granted it goes first: a role that still holds privileges cannot be dropped.
+      if (found.grants.length > 0) await admin.revokeGrants?.(username, grantsOf(found.grants));
       const outcome = await admin.retireLoginRole(username);
       ctx.logger.info({ instance: identifier, user: username, outcome }, 'backend role retired');
     });
@@ -220,7 +264,7 @@ export async function deleteDbUser(
     return found;
   });
   await ctx.notifyChange('db_users');
-  return toDbUserView(instance, user);
+  return toDbUserView(instance, user, [], ctx.clock.now());
 }
 
 /**
@@ -255,7 +299,7 @@ export async function rotatePassword(
     await rotatePasswordRows(tx, user.id, verifiers, now, graceUntil);
   });
   await ctx.notifyChange('db_users');
-  const view = toDbUserView(instance, user, await listPasswords(ctx.store.pool, user.id));
+  const view = toDbUserView(instance, user, await listPasswords(ctx.store.pool, user.id), now);
   return input.password === undefined ? { user: view, generatedPassword: password } : { user: view };
 }
 

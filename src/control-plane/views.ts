@@ -30,19 +30,25 @@ export function toInstanceView(account: Account, row: InstanceRow): InstanceView
   };
 }
 
+/**
+ * The API view of a database user. PreviousPasswordValidUntil names the latest grace end still ahead of `now`:
+ * a grace window that has passed is not shown (its password no longer logs in, even before it is deleted).
+ */
 export function toDbUserView(
   instance: InstanceRow,
   user: DbUserRow,
   passwords: PasswordRow[] = [],
+  now: Date = new Date(),
 ): DbUserView {
   const previous = passwords
-    .filter((p) => p.validUntil !== null)
-    .map((p) => (p.validUntil as Date).getTime());
+    .map((p) => p.validUntil?.getTime())
+    .filter((t): t is number => t !== undefined && t > now.getTime());
   const view: DbUserView = {
     DBInstanceIdentifier: instance.identifier,
     Username: user.username,
     Auth: user.auth,
     CreateTime: user.createdAt.toISOString(),
+    ...(user.grants.length ? { Grants: [...user.grants] } : {}),
   };
   return previous.length
     ? { ...view, PreviousPasswordValidUntil: new Date(Math.max(...previous)).toISOString() }

@@ -8,6 +8,11 @@ import { GatehouseError } from './errors.js';
 export const DATA_DIR_FILES = {
   /** AWS INI credentials, mode 0600, so AWS_SHARED_CREDENTIALS_FILE=<data-dir>/credentials works. */
   credentials: 'credentials',
+  /**
+   * AWS config (INI, mode 0600) written by `up`: region, ca_bundle and endpoint_url of the same profile as in
+   * credentials, so AWS_CONFIG_FILE=<data-dir>/config makes the AWS CLI talk to Gatehouse.
+   */
+  awsConfig: 'config',
   /** CA bundle clients use for sslmode=verify-full and the CLI uses for the API. */
   caPem: 'ca.pem',
   /** Written by a running gateway so the CLI finds it without flags. */
@@ -136,20 +141,62 @@ export function writeCredentials(
   keys: { accessKeyId: string; secretAccessKey: string },
 ): void {
   const existing = readOptional(join(dataDir, DATA_DIR_FILES.credentials)) ?? '';
+  const fresh: Array<[string, string]> = [
+    [KEY_NAMES.id, keys.accessKeyId],
+    [KEY_NAMES.secret, keys.secretAccessKey],
+  ];
+  const text = upsertSection(existing, profile, fresh, new Set(Object.values(KEY_NAMES)));
+  writePrivateFile(dataDir, DATA_DIR_FILES.credentials, text);
+}
+
+/**
+ * INI text with section `[section]` holding `fresh` first; its other lines are kept except keys in `replaced`
+ * (ours: a stale value would otherwise linger). Other sections, comments and settings are kept as they are.
+ */
+function upsertSection(
+  existing: string,
+  section: string,
+  fresh: ReadonlyArray<readonly [string, string]>,
+  replaced: ReadonlySet<string>,
+): string {
   const lines = existing === '' ? [] : existing.replace(/\r?\n$/, '').split(/\r?\n/);
-  const fresh = [`${KEY_NAMES.id} = ${keys.accessKeyId}`, `${KEY_NAMES.secret} = ${keys.secretAccessKey}`];
-  const start = lines.findIndex((l) => SECTION.exec(l)?.[1]?.trim() === profile);
+  const entries = fresh.map(([k, v]) => `${k} = ${v}`);
+  const start = lines.findIndex((l) => SECTION.exec(l)?.[1]?.trim() === section);
   if (start === -1) {
     if (lines.length > 0 && lines[lines.length - 1]!.trim() !== '') lines.push('');
-    lines.push(`[${profile}]`, ...fresh);
+    lines.push(`[${section}]`, ...entries);
   } else {
     let end = lines.findIndex((l, i) => i > start && SECTION.test(l));
     if (end === -1) end = lines.length;
-    const ours = new Set<string>(Object.values(KEY_NAMES));
     const kept = lines
       .slice(start + 1, end)
-      .filter((l) => !ours.has(KEY_VALUE.exec(l)?.[1]?.toLowerCase() ?? ''));
-    lines.splice(start + 1, end - start - 1, ...fresh, ...kept);
+      .filter((l) => !replaced.has(KEY_VALUE.exec(l)?.[1]?.toLowerCase() ?? ''));
+    lines.splice(start + 1, end - start - 1, ...entries, ...kept);
   }
-  writePrivateFile(dataDir, DATA_DIR_FILES.credentials, `${lines.join('\n')}\n`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** What <data-dir>/config sets for a profile (AWS CLI / SDK shared config names). */
+export interface AwsConfigSettings {
+  readonly region: string;
+  /** Absolute path of the CA bundle that verifies the management API (the data dir's ca.pem). */
+  readonly caBundle: string;
+  /** https://host:port of the management API (read by AWS CLI v2.13+ / v1.29+ and recent SDKs). */
+  readonly endpointUrl: string;
+}
+
+/**
+ * Set a profile's settings in <data-dir>/config (mode 0600), keeping every other profile and setting. The AWS
+ * config file names profiles `[default]` and `[profile NAME]`, unlike the credentials file (`[NAME]`).
+ */
+export function writeAwsConfig(dataDir: string, profile: string, settings: AwsConfigSettings): void {
+  const existing = readOptional(join(dataDir, DATA_DIR_FILES.awsConfig)) ?? '';
+  const fresh: Array<[string, string]> = [
+    ['region', settings.region],
+    ['ca_bundle', settings.caBundle],
+    ['endpoint_url', settings.endpointUrl],
+  ];
+  const section = profile === 'default' ? 'default' : `profile ${profile}`;
+  const text = upsertSection(existing, section, fresh, new Set(fresh.map(([k]) => k)));
+  writePrivateFile(dataDir, DATA_DIR_FILES.awsConfig, text);
 }

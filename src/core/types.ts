@@ -49,17 +49,29 @@ export interface DbUserView {
   Username: string;
   Auth: DbUserAuth;
   CreateTime: string;
-  /** When the previous password stops working, during a rotation grace period. */
+  /** When the previous password stops working, during a rotation grace period (absent once it has passed). */
   PreviousPasswordValidUntil?: string;
+  /** The `--grant`s applied on the backend at creation (canonical text); absent when none. */
+  Grants?: string[];
 }
 
 export interface CreateInstanceInput {
   identifier: string;
   engine: DbEngine;
-  /** postgres://ADMIN[:PASSWORD]@HOST:PORT/DB — the admin connection used for provisioning. */
-  backendUrl: string;
-  /** host:port the gateway listens on for this instance. */
-  listen: string;
+  /**
+   * postgres://ADMIN[:PASSWORD]@HOST:PORT/DB — the admin connection used for provisioning. Omitted: the gateway's
+   * default backend (config rds.defaultBackendUrl), refused when it has none.
+   */
+  backendUrl?: string;
+  /** host:port the gateway listens on for this instance. Omitted: the default listen host and `port`. */
+  listen?: string;
+  /**
+   * RDS's Port: the listener's port (Listen = default listen host:port). Omitted with `listen`: the engine's RDS
+   * default port or the first free one above it (docs/rds-api.md "Port, backend and DBName").
+   */
+  port?: number;
+  /** RDS's DBName: the database on the backend (created when missing); replaces the backend URL's database. */
+  dbName?: string;
   forceSsl?: boolean;
   /** Default false, as on RDS. */
   enableIamDatabaseAuthentication?: boolean;
@@ -81,6 +93,8 @@ export interface ModifyInstanceInput {
   identifier: string;
   backendUrl?: string;
   listen?: string;
+  /** RDS's DBPortNumber: move the listener to this port on its current host. */
+  port?: number;
   forceSsl?: boolean;
   enableIamDatabaseAuthentication?: boolean;
   /** Replaces the aliases; an empty list clears them. */
@@ -99,6 +113,8 @@ export interface CreateDbUserInput {
   auth: DbUserAuth;
   /** Auth `password` only (refused with `iam`). Omitted: a password is generated and returned once. */
   password?: string;
+  /** PRIVILEGES:OBJECT each (src/provisioning/grants.ts), applied as GRANTs on the backend and recorded. */
+  grants?: readonly string[];
 }
 
 export interface RotatePasswordInput {

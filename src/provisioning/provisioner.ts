@@ -1,6 +1,7 @@
 // What the control plane does to a backend, engine-neutral: each engine's provisioner speaks its own admin
 // protocol and SQL (PostgreSQL: src/provisioning/postgres/). The control plane picks one by the instance's engine.
 import type { BackendEndpoint } from '../core/backend-tls.js';
+import type { Grant } from './grants.js';
 
 /** Where and as whom Gatehouse reaches an instance's backend for provisioning (parsed from its backend URL). */
 export interface BackendTarget extends BackendEndpoint {
@@ -45,6 +46,15 @@ export interface AdminSession {
   installSessionIdentity(roles?: readonly string[]): Promise<void>;
   /** Let the role's sessions carry a session identity; false when it is not installed. */
   grantSessionIdentity(username: string): Promise<boolean>;
+  /** GRANT the user's `--grant`s (all or none); absent on engines that cannot, which then refuse them. */
+  applyGrants?(username: string, grants: readonly Grant[]): Promise<void>;
+  /** REVOKE them again (before the role is retired); objects dropped meanwhile are skipped. */
+  revokeGrants?(username: string, grants: readonly Grant[]): Promise<void>;
+  /**
+   * Create the database unless it exists (RDS's DBName), owned by the admin; safe against concurrent creation.
+   * Absent on engines that cannot, which then refuse DBName.
+   */
+  ensureDatabase?(name: string): Promise<'created' | 'exists'>;
   close(): Promise<void>;
 }
 

@@ -12,6 +12,8 @@ export interface DbUserRow {
   readonly auth: DbUserAuth;
   readonly backendSecret: Buffer;
   readonly createdAt: Date;
+  /** The `--grant`s applied on the backend at creation (canonical text, src/provisioning/grants.ts). */
+  readonly grants: readonly string[];
 }
 
 /**
@@ -48,10 +50,11 @@ function toUser(r: Record<string, unknown>): DbUserRow {
     auth: r['auth'] as DbUserAuth,
     backendSecret: r['backend_secret'] as Buffer,
     createdAt: r['created_at'] as Date,
+    grants: (r['grants'] as string[] | undefined) ?? [],
   };
 }
 
-const USER_COLUMNS = 'id, instance_id, username, auth, backend_secret, created_at';
+const USER_COLUMNS = 'id, instance_id, username, auth, backend_secret, created_at, grants';
 
 export async function findDbUser(
   db: Queryable,
@@ -75,11 +78,11 @@ export async function listDbUsersOf(db: Queryable, instanceId: string): Promise<
 
 export async function insertDbUser(
   db: Queryable,
-  row: Pick<DbUserRow, 'instanceId' | 'username' | 'auth' | 'backendSecret'>,
+  row: Pick<DbUserRow, 'instanceId' | 'username' | 'auth' | 'backendSecret'> & { grants?: readonly string[] },
 ): Promise<DbUserRow> {
   const res = await db.query(
-    `INSERT INTO gh_db_users (instance_id, username, auth, backend_secret) VALUES ($1, $2, $3, $4) RETURNING ${USER_COLUMNS}`,
-    [row.instanceId, row.username, row.auth, row.backendSecret],
+    `INSERT INTO gh_db_users (instance_id, username, auth, backend_secret, grants) VALUES ($1, $2, $3, $4, $5) RETURNING ${USER_COLUMNS}`,
+    [row.instanceId, row.username, row.auth, row.backendSecret, row.grants ?? []],
   );
   return toUser(res.rows[0]);
 }

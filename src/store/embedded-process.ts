@@ -1,6 +1,7 @@
 // OS-level plumbing for the embedded PostgreSQL: its OS user, its postmaster.pid, and a stop that always ends it.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, parse } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,16 +81,75 @@ export async function runningPostmaster(databaseDir: string): Promise<{ pid: num
   const lines = text.split('\n');
   const pid = Number.parseInt(lines[0] ?? '', 10);
   const port = Number.parseInt(lines[3] ?? '', 10);
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? { pid, port } : null;
+  return Number.isInteger(pid) && pid > 0 && !hasExited(pid) && isPostgres(pid) ? { pid, port } : null;
 }
 
-async function waitForExit(pid: number, ms: number): Promise<boolean> {
+/** False when /proc says the process is not postgres (a pid reused since the server died); true without /proc. */
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+  } catch {
+    return true;
+  }
+}
+
+/** The parent pid of a process, or null where /proc is not available. */
+export function parentPid(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '', 10);
+    return Number.isInteger(ppid) ? ppid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `pid` is gone; a zombie nobody has reaped yet (an orphan under a lax init) counts as gone. */
+export function hasExited(pid: number): boolean {
+  if (!isAlive(pid)) return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stop a postmaster nobody owns any more (its Gatehouse was killed): SIGINT (fast shutdown: sessions are
+ * ended, a shutdown checkpoint written), then SIGQUIT if it is still there after `deadlineMs`. Resolves with
+ * how it ended; rejects if the process outlives both.
+ */
+export async function stopOrphanedPostmaster(
+  pid: number,
+  deadlineMs = GRACEFUL_STOP_MS,
+): Promise<'fast shutdown' | 'immediate shutdown'> {
+  for (const [signal, ms, how] of [
+    ['SIGINT', deadlineMs, 'fast shutdown'],
+    ['SIGQUIT', FORCED_STOP_MS, 'immediate shutdown'],
+  ] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return how; // gone in between
+    }
+    if (await waitFor(() => hasExited(pid), ms)) return how;
+  }
+  throw new Error(`postgres (pid ${pid}) did not exit on SIGINT and SIGQUIT`);
+}
+
+/** Poll `done` every 50 ms until it holds (true) or `ms` have passed (false). */
+async function waitFor(done: () => boolean, ms: number): Promise<boolean> {
   const until = Date.now() + ms;
-  while (isAlive(pid)) {
+  while (!done()) {
     if (Date.now() > until) return false;
     await new Promise((r) => setTimeout(r, 50));
   }
   return true;
+}
+
+function waitForExit(pid: number, ms: number): Promise<boolean> {
+  return waitFor(() => !isAlive(pid), ms);
 }
 
 /**

@@ -31,6 +31,8 @@ export const EMBEDDED_HOST = '127.0.0.1';
 /** In the data dir of `gatehouse up`: the embedded store's password (mode 0600). */
 export const EMBEDDED_PASSWORD_FILE = 'pgdata.password';
 export const EMBEDDED_USER = 'postgres';
+/** The cluster directory (or, as root, a symlink to it) inside the data dir of `gatehouse up`. */
+const DATA_DIR_PGDATA = 'pgdata';
 
 export interface EmbeddedClusterOptions {
   databaseDir: string;
@@ -331,7 +333,7 @@ async function enterableByOthers(dir: string): Promise<boolean> {
  * works as root with the default ~/.gatehouse and a restart finds the same cluster.
  */
 async function clusterDirFor(dataDir: string): Promise<string> {
-  const link = join(dataDir, 'pgdata');
+  const link = join(dataDir, DATA_DIR_PGDATA);
   const existing = await lstat(link).catch(() => null);
   if (existing?.isSymbolicLink()) return realpath(link).catch(() => readlink(link));
   if (existing || process.getuid?.() !== 0 || (await enterableByOthers(dirname(dataDir)))) return link;
@@ -339,6 +341,14 @@ async function clusterDirFor(dataDir: string): Promise<string> {
   await mkdir(ROOT_CLUSTER_BASE, { recursive: true, mode: 0o755 });
   await symlink(target, link);
   return target;
+}
+
+/** The cluster directory of an `up` data dir that has one (`<dataDir>/pgdata` or its symlink target), else null. */
+export async function existingClusterDir(dataDir: string): Promise<string | null> {
+  const link = join(dataDir, DATA_DIR_PGDATA);
+  const info = await lstat(link).catch(() => null);
+  if (info === null) return null;
+  return info.isSymbolicLink() ? realpath(link).catch(() => null) : link;
 }
 
 /**

@@ -51,7 +51,7 @@ function demoAliases(current: readonly string[], oldPort: number | undefined, po
 }
 
 /**
- * Register the demo instance with IAM database authentication on and the alias `localhost:<port>` (tokens must
+ * Register the demo instance with ForceSsl and IAM database authentication on and the alias `localhost:<port>` (tokens must
  * be signed for the listen address or an alias), or bring an existing one there: other ports after a restart
  * with other flags, IAM turned on in a data dir from a version without it.
  */
@@ -69,6 +69,8 @@ export async function ensureDemoInstance(
       engine: 'postgres',
       backendUrl,
       listen,
+      // Plaintext logins are refused: the printed commands use verify-full TLS, so nothing else is needed.
+      forceSsl: true,
       enableIamDatabaseAuthentication: true,
       endpointAliases: demoAliases([], undefined, port),
     });

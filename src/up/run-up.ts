@@ -1,16 +1,29 @@
 // `gatehouse up`: embedded PostgreSQL, demo instance and users, CA, listeners and API, then "next steps".
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { validateConfig } from '../config/load.js';
 import { adminKeyPair } from '../control-plane/access-keys.js';
 import type { Clock } from '../core/clock.js';
-import { DATA_DIR_FILES, readCredentials, resolveDataDir, writeCredentials } from '../core/data-dir.js';
+import {
+  DATA_DIR_FILES,
+  readCredentials,
+  resolveDataDir,
+  writeAwsConfig,
+  writeCredentials,
+} from '../core/data-dir.js';
 import { GatehouseError } from '../core/errors.js';
 import { type LogRotation, openRotatingLogFile } from '../core/log-file.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import { startGateway } from '../gateway.js';
-import { EMBEDDED_HOST, findFreePort, startEmbeddedStore } from '../store/embedded.js';
+import { type StopOptions, startGateway } from '../gateway.js';
+import {
+  EMBEDDED_HOST,
+  EMBEDDED_PASSWORD_FILE,
+  EMBEDDED_USER,
+  existingClusterDir,
+  findFreePort,
+  startEmbeddedStore,
+} from '../store/embedded.js';
 import {
   DEMO_DATABASE,
   DEMO_INSTANCE,
@@ -22,7 +35,9 @@ import {
 } from './demo.js';
 import { readUpLimits } from './limits.js';
 import { nextSteps } from './next-steps.js';
-import { UP_STATE_FILE, UP_STORE_DATABASE } from './store-location.js';
+import { readUpState, selfAsOwner, writeUpState } from './owner.js';
+import { claimDataDir } from './stale-store.js';
+import { UP_STORE_DATABASE } from './store-location.js';
 
 export interface RunUpOptions {
   readonly dataDir: string;
@@ -40,7 +55,7 @@ export interface RunUpOptions {
 export interface RunningUp {
   readonly apiUrl: string;
   readonly pgPort: number;
-  close(): Promise<void>;
+  close(options?: StopOptions): Promise<void>;
 }
 
 const DEFAULT_STORE_PORT = 54329;
@@ -61,13 +76,15 @@ async function assertPortFree(host: string, port: number, flag: string): Promise
 }
 
 async function rememberedStorePort(dataDir: string, requested: number | undefined): Promise<number> {
-  const file = join(dataDir, UP_STATE_FILE);
-  const saved = await readFile(file, 'utf8')
-    .then((t) => JSON.parse(t) as { storePort?: number })
-    .catch(() => ({}));
-  const port = requested ?? (saved as { storePort?: number }).storePort ?? DEFAULT_STORE_PORT;
-  await writeFile(file, `${JSON.stringify({ storePort: port })}\n`, { mode: 0o600 });
+  const saved = await readUpState(dataDir);
+  const port = requested ?? saved.storePort ?? DEFAULT_STORE_PORT;
+  await writeUpState(dataDir, { ...saved, storePort: port });
   return port;
+}
+
+/** Progress lines while `up` starts, so the first run's initdb is not 10 silent seconds. */
+function sayTo(out: NodeJS.WritableStream): (line: string) => void {
+  return (line) => out.write(`${line}\n`);
 }
 
 function urlFor(base: string, database: string, params = ''): string {
@@ -79,14 +96,17 @@ function urlFor(base: string, database: string, params = ''): string {
 export async function runUp(options: RunUpOptions): Promise<RunningUp> {
   const dataDir = resolveDataDir(options.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Before anything in the data dir is touched (its log included): a live Gatehouse there is reported first.
+  await claimDataDir(dataDir, sayTo(options.out));
+  await writeUpState(dataDir, { ...(await readUpState(dataDir)), owner: selfAsOwner() });
   // Rotated by size (pino-roll); `gatehouse.log` is a link to the file being written (docs/operations.md).
   const log = await openRotatingLogFile(join(dataDir, 'gatehouse.log'), options.logRotation);
   try {
     const running = await startUp(options, dataDir, log.path, createLogger({ destination: log.destination }));
     return {
       ...running,
-      close: async () => {
-        await running.close();
+      close: async (o?: StopOptions) => {
+        await running.close(o);
         await log.close();
       },
     };
@@ -107,6 +127,12 @@ async function startUp(
   const pgPort = options.pgPort === 0 ? await findFreePort() : options.pgPort;
   await assertPortFree(options.host, options.apiPort, '--api-port');
   const storePort = await rememberedStorePort(dataDir, options.storePort);
+  const say = sayTo(options.out);
+  say(
+    (await existingClusterDir(dataDir)) === null
+      ? `Initialising the embedded PostgreSQL in ${join(dataDir, DATA_DIR_FILES.pgData)} (first run, ~10 s)…`
+      : `Starting the embedded PostgreSQL on ${EMBEDDED_HOST}:${storePort}…`,
+  );
   const embedded = await startEmbeddedStore(dataDir, { port: storePort, logger, portFlag: '--store-port' });
   try {
     await ensureDatabase(embedded.url, UP_STORE_DATABASE);
@@ -117,7 +143,13 @@ async function startUp(
       api: { listen: `${options.host}:${options.apiPort}` },
       masterKeyFile: join(dataDir, DATA_DIR_FILES.masterKey),
       listener: { maxSessionsPerInstance: limits.sessionsPerInstance },
+      // `aws rds create-db-instance --port N --db-name D` makes D on the embedded PostgreSQL, served on --host:N.
+      rds: {
+        defaultListenHost: options.host,
+        defaultBackendUrl: urlFor(embedded.url, 'postgres', '?sslmode=disable'),
+      },
     });
+    say('Applying migrations, starting listeners and the management API…');
     const gateway = await startGateway({
       config,
       dataDir,
@@ -126,11 +158,17 @@ async function startUp(
       listenerFlag: (id) => (id === DEMO_INSTANCE ? '--pg-port' : undefined),
       ...(options.clock ? { clock: options.clock } : {}),
     });
-    const close = async () => {
-      await gateway.close();
+    const close = async (o?: StopOptions) => {
+      await gateway.close(o);
       await embedded.stop();
+      o?.progress?.('Embedded PostgreSQL stopped');
     };
     try {
+      await writeUpState(dataDir, {
+        storePort,
+        owner: selfAsOwner({ pgEndpoint: `${options.host}:${pgPort}`, apiUrl: gateway.apiUrl }),
+      });
+      say(`Provisioning the demo instance "${DEMO_INSTANCE}"…`);
       const appUrl = urlFor(embedded.url, DEMO_DATABASE);
       await ensureDemoTable(appUrl);
       await ensureDemoInstance(
@@ -152,16 +190,33 @@ async function startUp(
           : await adminKeyPair(gateway.store, gateway.box, gateway.account));
       if (key) writeCredentials(dataDir, 'default', key);
       const hasCredentials = readCredentials(credentialsFile, 'default') !== null;
+      const caFile = join(dataDir, DATA_DIR_FILES.caPem);
+      // Same profile as credentials: with both files exported, a plain `aws iam list-users` reaches Gatehouse.
+      if (hasCredentials) {
+        writeAwsConfig(dataDir, 'default', {
+          region: gateway.account.region,
+          caBundle: caFile,
+          endpointUrl: gateway.apiUrl,
+        });
+      }
 
       options.out.write(
         nextSteps({
           dataDir,
-          defaultDataDir: dataDir === resolveDataDir(undefined),
+          // Compared with ~/.gatehouse, not GATEHOUSE_HOME: the printed lines must work in a fresh shell.
+          defaultDataDir: dataDir === resolveDataDir(undefined, {}),
           host: options.host,
           pgPort,
           apiUrl: gateway.apiUrl,
-          caFile: join(dataDir, DATA_DIR_FILES.caPem),
-          ...(hasCredentials ? { credentialsFile } : {}),
+          caFile,
+          ...(hasCredentials
+            ? { credentialsFile, awsConfigFile: join(dataDir, DATA_DIR_FILES.awsConfig) }
+            : {}),
+          storeAdmin: {
+            user: EMBEDDED_USER,
+            address: `${EMBEDDED_HOST}:${storePort}`,
+            passwordFile: join(dataDir, EMBEDDED_PASSWORD_FILE),
+          },
           region: gateway.account.region,
           passwordFile,
           logFile,

@@ -40,7 +40,10 @@ export interface UpProcess {
   /** Everything `up` printed so far. */
   output(): ProcessResult;
   /** Send the signal and wait for the exit; `elapsedMs` is signal-to-exit time. SIGKILLs after `timeoutMs`. */
-  stop(signal?: 'SIGINT' | 'SIGTERM', timeoutMs?: number): Promise<ProcessResult & { elapsedMs: number }>;
+  stop(
+    signal?: 'SIGINT' | 'SIGTERM' | 'SIGKILL',
+    timeoutMs?: number,
+  ): Promise<ProcessResult & { elapsedMs: number }>;
 }
 
 /** The environment of a fresh shell: nothing that would redirect the CLI, psql or the AWS SDK elsewhere. */
@@ -102,10 +105,13 @@ export async function startUp(
   dataDir: string,
   ports: UpPorts,
   extraArgs: readonly string[] = [],
+  options: { dataDirFromEnv?: boolean } = {},
 ): Promise<UpProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [CLI_MAIN, ...upArgs(dataDir, ports), ...extraArgs], {
-    env: userEnv(),
+  // dataDirFromEnv: the data dir comes from GATEHOUSE_HOME instead of --data-dir.
+  const args = options.dataDirFromEnv ? upArgs(dataDir, ports).slice(2) : upArgs(dataDir, ports);
+  const child = spawn(process.execPath, [CLI_MAIN, ...args, ...extraArgs], {
+    env: userEnv(options.dataDirFromEnv ? { GATEHOUSE_HOME: dataDir } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const io = collect(child);
@@ -268,4 +274,17 @@ export async function removeDataDir(dataDir: string): Promise<void> {
   }
   if (cluster !== join(dataDir, 'pgdata')) await rm(cluster, { recursive: true, force: true });
   await rm(dataDir, { recursive: true, force: true });
+}
+
+/** node-postgres settings for the `demo` user of an `up` data dir, over verified TLS (the demo is ForceSsl). */
+export function demoClientConfig(dataDir: string, pgPort: number, connectionTimeoutMillis = 15_000) {
+  return {
+    host: '127.0.0.1',
+    port: pgPort,
+    user: 'demo',
+    password: readFileSync(join(dataDir, 'demo-password'), 'utf8').trim(),
+    database: 'app',
+    ssl: { ca: readFileSync(join(dataDir, 'ca.pem'), 'utf8') },
+    connectionTimeoutMillis,
+  };
 }

@@ -3,6 +3,8 @@
 import { createScramVerifier } from '../../auth/scram/verifier.js';
 import { GatehouseError } from '../../core/errors.js';
 import type { AdminSession, BackendProvisioner } from '../provisioner.js';
+import { ensureDatabase } from './database.js';
+import { applyGrants, revokeGrants } from './grants.js';
 import {
   type AdminConnection,
   checkRoleName,
@@ -37,6 +39,9 @@ function sessionOf(admin: AdminConnection): AdminSession {
     listIamLoginRoles: () => listIamLoginRoles(admin),
     installSessionIdentity: (roles) => installSessionIdentity(admin, roles),
     grantSessionIdentity: (username) => grantSessionIdentity(admin, username),
+    applyGrants: (username, grants) => applyGrants(admin, username, grants),
+    revokeGrants: (username, grants) => revokeGrants(admin, username, grants),
+    ensureDatabase: (name) => ensureDatabase(admin, name),
     close: () => admin.close(),
   };
 }

@@ -5,6 +5,7 @@ import { m003IamDbAuth } from './003-iam-db-auth.js';
 import { m004PasswordVerifiers } from './004-password-verifiers.js';
 import { m005AuditTrail } from './005-audit-trail.js';
 import { m006StatementAudit } from './006-statement-audit.js';
+import { m007DbUserGrants } from './007-db-user-grants.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m004PasswordVerifiers,
   m005AuditTrail,
   m006StatementAudit,
+  m007DbUserGrants,
 ];

@@ -71,6 +71,22 @@ describe('password rotation through the gateway', () => {
     expect(await login('otto', 'password-B-otto')).toBe('ok');
   });
 
+  it('PreviousPasswordValidUntil is shown during a 15 s grace and no longer once it has passed', async () => {
+    await t.createUser(INSTANCE, 'gus', 'password-A-gus');
+    const rotated = await rotate('gus', 'password-B-gus', 15);
+    const until = rotated.user.PreviousPasswordValidUntil;
+    expect(Date.parse(until ?? '') - Date.now()).toBeGreaterThan(10_000);
+    const listed = async () =>
+      (await t.gateway.controlPlane.listDbUsers(INSTANCE)).find((u) => u.Username === 'gus');
+    expect((await listed())?.PreviousPasswordValidUntil).toBe(until);
+    at(14_000); // just inside
+    expect((await listed())?.PreviousPasswordValidUntil).toBe(until);
+    at(16_000); // the grace window has ended: the old password is refused, and not shown either
+    expect(await login('gus', 'password-A-gus')).toBe('28P01');
+    expect((await listed())?.PreviousPasswordValidUntil).toBeUndefined();
+    expect(await login('gus', 'password-B-gus')).toBe('ok');
+  });
+
   it('a rotation with graceSeconds 0 refuses the old password immediately', async () => {
     await t.createUser(INSTANCE, 'zara', 'password-A-zara');
     const result = await rotate('zara', 'password-B-zara', 0);

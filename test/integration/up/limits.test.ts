@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  demoClientConfig,
   freeUpPorts,
   makeDataDir,
   removeDataDir,
@@ -42,15 +43,7 @@ describe('gatehouse up: connection limits of the demo', () => {
 
   /** A demo session through the gateway; resolves with the client, or the refusal. */
   const demoSession = async (): Promise<pg.Client | (Error & { code?: string })> => {
-    const client = new pg.Client({
-      host: '127.0.0.1',
-      port: ports.pg,
-      user: 'demo',
-      password: readFileSync(join(dataDir, 'demo-password'), 'utf8').trim(),
-      database: 'app',
-      ssl: { ca: readFileSync(join(dataDir, 'ca.pem'), 'utf8') },
-      connectionTimeoutMillis: 30_000,
-    });
+    const client = new pg.Client(demoClientConfig(dataDir, ports.pg, 30_000));
     client.on('error', () => {});
     try {
       await client.connect();

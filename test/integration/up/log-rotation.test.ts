@@ -3,7 +3,7 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RawPgConnection, startup } from '../../support/raw-pg-client.js';
+import { RawPgConnection, startup, verifiedTls } from '../../support/raw-pg-client.js';
 import {
   freeUpPorts,
   makeDataDir,
@@ -39,7 +39,12 @@ describe('gatehouse up log rotation', () => {
     const link = join(dataDir, 'gatehouse.log');
     const first = readlinkSync(link);
     const refusedLogin = async (user: string) => {
-      const conn = await RawPgConnection.connect(up.ports.pg);
+      // Over verified TLS: the demo instance has ForceSsl, so a plaintext startup would be refused before the
+      // login (and its audit line) this test counts on.
+      const conn = await RawPgConnection.connectDirectTls(
+        up.ports.pg,
+        verifiedTls(join(dataDir, 'ca.pem'), { ALPNProtocols: ['postgresql'] }),
+      );
       try {
         const r = await startup(conn, { user, database: 'app', password: 'wrong' });
         expect(r.error?.get('C')).toMatch(/^28/);
