@@ -4,15 +4,15 @@ import { once } from 'node:events';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { encodeLookupToken, LOOKUP_ATTRIBUTE_KEYS, type LookupAttributeKey } from '../control-plane/audit.js';
 import { entryOf, type StoredEvent, type TrailEntry } from '../core/audit-chain.js';
-import { ERRORS } from '../core/errors.js';
+import { ERRORS, GatehouseError } from '../core/errors.js';
 import type { AuditEventView } from '../core/types.js';
 import { type ApiClient, createApiClient } from './api-client.js';
 import { chosenOutput, countArg, secondsArg, timeArg } from './audit-args.js';
 import { registerAuditKeys } from './audit-verify.js';
 import { resolveClientConfig } from './client-config.js';
-import { type CliIo, clientFor, globalsOf } from './context.js';
+import { type CliIo, clientFor, globalsOf, printResult } from './context.js';
 import { parseShorthand, ShorthandSyntaxError } from './iam-shorthand.js';
-import { formatOutput } from './output.js';
+import { collectPages, paginationOf } from './paginate.js';
 
 interface LookupAttribute {
   AttributeKey: LookupAttributeKey;
@@ -326,29 +326,58 @@ export function registerAudit(program: Command, io: CliIo): void {
     audit
       .command('lookup-events')
       .description(
-        'events of the audit trail, newest first, one page at a time (CloudTrail LookupEvents): logins, ' +
-          'disconnects, revoked sessions, alerts and management API calls',
+        'events of the audit trail, newest first (CloudTrail LookupEvents): logins, disconnects, revoked ' +
+          'sessions, alerts and management API calls; every page unless --max-items, --no-paginate, or the ' +
+          "API's own --max-results / --next-token (one page) say otherwise",
       ),
     true,
   )
-    .option('--max-results <n>', 'events per page, 1-1000 (default 50)', countArg(1000))
-    .option('--next-token <token>', 'the NextToken of the previous page')
+    .option('--max-results <n>', 'one page of this many events, 1-1000 (the API default: 50)', countArg(1000))
+    .option('--next-token <token>', 'the one page after a previous page (its NextToken)')
     .action(async (f: LookupFlags, cmd: Command) => {
-      const params = {
-        ...filterParams(f),
-        ...(f.maxResults !== undefined ? { MaxResults: f.maxResults } : {}),
-        ...(f.nextToken !== undefined ? { NextToken: f.nextToken } : {}),
-      };
-      const result = await clientFor(cmd, io).call('LookupEvents', params);
-      const format = globalsOf(cmd).output;
+      const filter = filterParams(f);
+      const client = clientFor(cmd, io);
+      const paging = paginationOf(cmd);
+      // The API's own paging flags mean one page, as the AWS CLI turns its paginator off for them.
+      const onePage = f.maxResults !== undefined || f.nextToken !== undefined;
+      if (onePage && (paging.maxItems !== undefined || paging.startingToken !== undefined)) {
+        throw new GatehouseError('GH_CLI_INVALID_PARAMETER', {
+          option: f.maxResults !== undefined ? '--max-results' : '--next-token',
+          reason: 'asks for one page: it cannot be combined with --max-items or --starting-token',
+        });
+      }
+      const result =
+        onePage || !paging.paginate
+          ? await client.call('LookupEvents', {
+              ...filter,
+              ...(f.maxResults !== undefined ? { MaxResults: f.maxResults } : {}),
+              ...(f.nextToken !== undefined ? { NextToken: f.nextToken } : {}),
+            })
+          : await collectPages(
+              {
+                tokenKey: 'NextToken',
+                resultKeys: ['Events'],
+                pagingKeys: ['NextToken'],
+                next: (page) => (typeof page['NextToken'] === 'string' ? page['NextToken'] : undefined),
+                fetch: (token) =>
+                  client.call('LookupEvents', {
+                    ...filter,
+                    MaxResults: FULL_PAGE,
+                    ...(token !== undefined ? { NextToken: token } : {}),
+                  }),
+              },
+              paging,
+            );
+      const globals = globalsOf(cmd);
+      // The table shows one flat row per event; a --query sees the answer as the API gave it.
       const shown =
-        format === 'table'
+        globals.output === 'table' && globals.query === undefined
           ? {
               Events: ((result['Events'] as AuditEventView[] | undefined) ?? []).map(tableRow),
               ...(result['NextToken'] !== undefined ? { NextToken: result['NextToken'] } : {}),
             }
           : result;
-      io.stdout.write(formatOutput(shown, format, 'LookupEvents'));
+      printResult(cmd, io, shown, 'LookupEvents');
     });
 
   audit
@@ -364,7 +393,7 @@ export function registerAudit(program: Command, io: CliIo): void {
       const events: AuditEventView[] = [];
       for await (const page of forwardPages(client, params)) events.push(...page);
       if (events.length === 0) throw new Error(`no event with request id ${requestId} in the audit trail`);
-      if (chosenOutput(cmd) === 'json') {
+      if (chosenOutput(cmd) === 'json' || globalsOf(cmd).query !== undefined) {
         const detailed = events.map((e) => {
           const stored = storedOf(e);
           const meaning = codeDescription(stored);
@@ -374,7 +403,7 @@ export function registerAudit(program: Command, io: CliIo): void {
             ...(meaning !== undefined ? { CodeDescription: meaning } : {}),
           };
         });
-        io.stdout.write(formatOutput({ RequestId: requestId, Events: detailed }, 'json', 'Explain'));
+        printResult(cmd, io, { RequestId: requestId, Events: detailed }, 'Explain');
       } else {
         io.stdout.write(explainText(requestId, events));
       }

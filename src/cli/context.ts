@@ -4,6 +4,7 @@ import { type ApiClient, createApiClient } from './api-client.js';
 import { type GlobalOptions, resolveClientConfig } from './client-config.js';
 import type { GatewayModule } from './gateway-loader.js';
 import { formatOutput, type OutputFormat } from './output.js';
+import { applyQuery } from './query.js';
 
 export interface SignalSource {
   on(event: NodeJS.Signals, listener: () => void): unknown;
@@ -21,7 +22,13 @@ export interface CliIo {
   loadGateway(): Promise<GatewayModule>;
 }
 
-export type CliGlobals = GlobalOptions & { output: OutputFormat };
+export type CliGlobals = GlobalOptions & {
+  output: OutputFormat;
+  /** --query: a JMESPath expression, checked before the command runs (program.ts). */
+  query?: string;
+  /** false with --no-paginate. */
+  paginate: boolean;
+};
 
 /**
  * Ends a command with this exit code once it has printed its own answer (e.g. `audit verify` reporting
@@ -50,7 +57,13 @@ export async function callAndPrint(
   params: Record<string, unknown>,
 ): Promise<void> {
   const result = await clientFor(cmd, io).call(action, params);
-  io.stdout.write(formatOutput(result, globalsOf(cmd).output, action));
+  printResult(cmd, io, result, action);
+}
+
+/** A result narrowed by --query, then printed in the chosen --output format (`title` heads a table). */
+export function printResult(cmd: Command, io: CliIo, result: unknown, title: string): void {
+  const globals = globalsOf(cmd);
+  io.stdout.write(formatOutput(applyQuery(result, globals.query), globals.output, title));
 }
 
 /** A secret piped on stdin (`--password-stdin`), without its final line break. */

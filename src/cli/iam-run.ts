@@ -4,9 +4,9 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import { createIamClient, createStsClient, sdkCliError } from './aws-sdk-client.js';
 import { type ClientConfig, resolveClientConfig } from './client-config.js';
-import { type CliIo, globalsOf } from './context.js';
+import { type CliIo, globalsOf, printResult } from './context.js';
 import { awsCliResult } from './iam-output.js';
-import { formatOutput } from './output.js';
+import { collectPages, DEFAULT_PAGINATION, type PaginationOptions, paginationOf } from './paginate.js';
 
 /** The pagination members of IAM list and simulate results (Marker / IsTruncated). */
 export interface ListPage {
@@ -37,7 +37,7 @@ async function run<C extends { destroy(): void }>(
   const out = awsCliResult(result, { decodePolicies });
   // Like the AWS CLI, an operation without output (DeleteUser, TagUser, …) prints nothing.
   if (Object.keys(out).length === 0) return;
-  io.stdout.write(formatOutput(out, globals.output, operation));
+  printResult(cmd, io, out, operation);
 }
 
 /** `operation` is the API name (GetUser): it titles table output and names the call in errors. */
@@ -60,36 +60,40 @@ export function stsCall(
 }
 
 /**
- * Every page of a list operation merged into one result without IsTruncated/Marker, which is what the AWS
- * CLI prints by default (it follows the markers itself).
+ * Every page of a list operation merged into one result without IsTruncated/Marker, which is what the AWS CLI
+ * prints by default (it follows the markers itself); `options` carry --max-items, --starting-token and
+ * --no-paginate (paginate.ts). `resultKey` may list several members (ListEntitiesForPolicy), the first counted
+ * by --max-items.
  */
-export async function allPages(
+export function allPages(
   fetch: (marker: string | undefined) => Promise<ListPage>,
-  resultKey: string,
+  resultKey: string | readonly string[],
+  options: PaginationOptions = DEFAULT_PAGINATION,
 ): Promise<object> {
-  const first = await fetch(undefined);
-  const items: unknown[] = [];
-  const seen = new Set<string>();
-  for (let page = first; ; ) {
-    const part = (page as Record<string, unknown>)[resultKey];
-    if (Array.isArray(part)) items.push(...part);
-    const marker = page.IsTruncated ? page.Marker : undefined;
-    // A server repeating a marker would otherwise be followed forever.
-    if (marker === undefined || seen.has(marker)) break;
-    seen.add(marker);
-    page = await fetch(marker);
-  }
-  const { IsTruncated: _more, Marker: _next, ...rest } = first as ListPage & Record<string, unknown>;
-  return { ...rest, [resultKey]: items };
+  return collectPages(
+    {
+      tokenKey: 'Marker',
+      resultKeys: typeof resultKey === 'string' ? [resultKey] : resultKey,
+      pagingKeys: ['IsTruncated', 'Marker'],
+      next: (page) =>
+        page['IsTruncated'] && typeof page['Marker'] === 'string' ? page['Marker'] : undefined,
+      fetch: async (marker) => (await fetch(marker)) as Record<string, unknown>,
+    },
+    options,
+  );
 }
 
-/** A paginated IAM list operation, all pages printed as one result. */
+/**
+ * A paginated IAM list operation, all pages printed as one result; the command's --max-items /
+ * --starting-token and the global --no-paginate apply when the command has them (paginate.ts lists them).
+ */
 export function iamListAll(
   cmd: Command,
   io: CliIo,
   operation: string,
-  resultKey: string,
+  resultKey: string | readonly string[],
   fetch: (iam: IAMClient, marker: string | undefined) => Promise<ListPage>,
 ): Promise<void> {
-  return iamCall(cmd, io, operation, (iam) => allPages((marker) => fetch(iam, marker), resultKey));
+  const options = paginationOf(cmd);
+  return iamCall(cmd, io, operation, (iam) => allPages((marker) => fetch(iam, marker), resultKey, options));
 }

@@ -1,6 +1,7 @@
-// AWS CLI "text" output: tab-separated lines, scalars of an object sorted by key and prefixed with the
-// upper-cased name of the list or object they came from, nested values on their own lines.
-
+// AWS CLI "text" output (awscli/text.py): tab-separated lines; an object's scalars sorted by key on one line,
+// prefixed with the upper-cased name of the member it came from; the objects of a list share one set of columns
+// (a missing member is an empty cell); a named list of scalars gives one line per item, a bare one (a --query
+// result) one line; nested values follow on lines of their own.
 export type Scalar = string | number | boolean | null | undefined;
 
 export function isScalar(v: unknown): v is Scalar {
@@ -14,33 +15,78 @@ export function scalarText(v: Scalar): string {
   return String(v);
 }
 
-function line(identifier: string | undefined, values: string[]): string {
-  return (identifier === undefined ? values : [identifier.toUpperCase(), ...values]).join('\t');
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function walk(value: unknown, identifier: string | undefined, out: string[]): void {
-  if (isScalar(value)) {
-    out.push(line(identifier, [scalarText(value)]));
-    return;
+function upper(identifier: string | undefined): string[] {
+  return identifier === undefined ? [] : [identifier.toUpperCase()];
+}
+
+function byKey([a]: [string, unknown], [b]: [string, unknown]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The keys holding a scalar in any of the objects, sorted: the columns of a list of objects. */
+function allScalarKeys(items: readonly unknown[]): string[] {
+  const keys = new Set<string>();
+  for (const item of items) {
+    if (!isObject(item)) continue;
+    for (const [k, v] of Object.entries(item)) if (v !== undefined && isScalar(v)) keys.add(k);
   }
-  if (Array.isArray(value)) {
-    if (value.length === 0) return;
-    if (value.every(isScalar)) out.push(line(identifier, value.map(scalarText)));
-    else for (const item of value) walk(item, identifier, out);
-    return;
+  return [...keys].sort();
+}
+
+function scalarList(items: readonly Scalar[], identifier: string | undefined, out: string[]): void {
+  if (identifier === undefined) out.push(items.map(scalarText).join('\t'));
+  else for (const v of items) out.push(`${identifier.toUpperCase()}\t${scalarText(v)}`);
+}
+
+function list(items: readonly unknown[], identifier: string | undefined, out: string[]): void {
+  if (items.length === 0) return;
+  if (items.some(isObject)) {
+    const columns = allScalarKeys(items);
+    for (const item of items) walk(item, identifier, out, columns);
+  } else if (items.some(Array.isArray)) {
+    const scalars = items.filter(isScalar);
+    if (scalars.length > 0) scalarList(scalars, identifier, out);
+    for (const item of items) if (!isScalar(item)) walk(item, identifier, out);
+  } else {
+    scalarList(items as Scalar[], identifier, out);
   }
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  const scalars = entries.filter(([, v]) => isScalar(v)) as Array<[string, Scalar]>;
-  if (scalars.length > 0)
-    out.push(
-      line(
-        identifier,
-        scalars.map(([, v]) => scalarText(v)),
-      ),
-    );
-  for (const [key, v] of entries) if (!isScalar(v)) walk(v, key, out);
+}
+
+function object(
+  o: Record<string, unknown>,
+  identifier: string | undefined,
+  out: string[],
+  columns: readonly string[] | undefined,
+): void {
+  const entries = Object.entries(o).filter(([, v]) => v !== undefined);
+  let cells: string[];
+  let nested: Array<[string, unknown]>;
+  if (columns === undefined) {
+    const sorted = entries.sort(byKey);
+    cells = sorted.filter(([, v]) => isScalar(v)).map(([, v]) => scalarText(v as Scalar));
+    nested = sorted.filter(([, v]) => !isScalar(v));
+  } else {
+    cells = columns.map((k) => (o[k] === undefined ? '' : scalarText(o[k] as Scalar)));
+    nested = entries.filter(([k]) => !columns.includes(k)).sort(byKey);
+  }
+  if (cells.length > 0) out.push([...upper(identifier), ...cells].join('\t'));
+  for (const [key, v] of nested) walk(v, key, out);
+}
+
+function walk(
+  value: unknown,
+  identifier: string | undefined,
+  out: string[],
+  columns?: readonly string[],
+): void {
+  if (Array.isArray(value)) list(value, identifier, out);
+  else if (isObject(value)) object(value, identifier, out, columns);
+  // A scalar on its own (a --query result, or an item of a list among objects) is printed bare.
+  else out.push(scalarText(value as Scalar));
 }
 
 export function formatText(value: unknown): string {

@@ -2,11 +2,14 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { registerAudit } from './audit.js';
-import { CliExit, type CliIo } from './context.js';
+import { finishCommandTree } from './command-tree.js';
+import { CliExit, type CliIo, globalsOf } from './context.js';
 import { registerDb } from './db.js';
 import { loadGateway } from './gateway-loader.js';
 import { registerIam } from './iam.js';
 import { formatCliError, OUTPUT_FORMATS } from './output.js';
+import { checkPagination, paginationOf } from './paginate.js';
+import { checkQuery } from './query.js';
 import { registerRds } from './rds.js';
 import { registerServe } from './serve.js';
 import { registerSts } from './sts.js';
@@ -31,6 +34,8 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('json'))
     .option('--data-dir <dir>', 'Gatehouse home (default: $GATEHOUSE_HOME or ~/.gatehouse)')
     .option('--ca-bundle <file>', 'CA certificate bundle to verify the API with (default: <data-dir>/ca.pem)')
+    .option('--query <expression>', 'JMESPath expression applied to the result before it is printed')
+    .option('--no-paginate', 'only the first page of a paginated result, with its own Marker / NextToken')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
@@ -41,6 +46,14 @@ export function buildProgram(io: CliIo): Command {
   registerAudit(program, io);
   registerUp(program, io);
   registerServe(program, io);
+  // Last, so every command registered above (whoever adds it) gets the shared flags and help layout.
+  finishCommandTree(program, io);
+  // Usage errors found before anything is sent: a --query that does not parse, conflicting paging flags.
+  program.hook('preAction', (_program, action) => {
+    const { query } = globalsOf(action);
+    if (query !== undefined) checkQuery(query);
+    checkPagination(paginationOf(action));
+  });
   return program;
 }
 

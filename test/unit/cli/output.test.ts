@@ -35,9 +35,10 @@ describe('text output', () => {
     expect(out).toBe('pw\nDBUSER\tNone\ta\tTrue\nINNER\t1\n');
   });
 
-  it('prints nothing for an empty list and a list of scalars on one line', () => {
+  it('prints nothing for an empty list, and a named list of scalars one item a line (a bare one on one line)', () => {
     expect(formatOutput({ Items: [] }, 'text', 'T')).toBe('');
-    expect(formatOutput({ Names: ['a', 'b'] }, 'text', 'T')).toBe('NAMES\ta\tb\n');
+    expect(formatOutput({ Names: ['a', 'b'] }, 'text', 'T')).toBe('NAMES\ta\nNAMES\tb\n');
+    expect(formatOutput(['a', 'b'], 'text', 'T')).toBe('a\tb\n');
   });
 });
 
