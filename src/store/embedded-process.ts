@@ -1,7 +1,7 @@
 // OS-level plumbing for the embedded PostgreSQL: its OS user, its postmaster.pid, and a stop that always ends it.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, parse } from 'node:path';
 import { promisify } from 'node:util';
@@ -81,15 +81,29 @@ export async function runningPostmaster(databaseDir: string): Promise<{ pid: num
   const lines = text.split('\n');
   const pid = Number.parseInt(lines[0] ?? '', 10);
   const port = Number.parseInt(lines[3] ?? '', 10);
-  return Number.isInteger(pid) && pid > 0 && !hasExited(pid) && isPostgres(pid) ? { pid, port } : null;
+  return Number.isInteger(pid) && pid > 0 && !hasExited(pid) && isPostmasterOf(pid, databaseDir)
+    ? { pid, port }
+    : null;
 }
 
-/** False when /proc says the process is not postgres (a pid reused since the server died); true without /proc. */
-function isPostgres(pid: number): boolean {
+/**
+ * Whether `pid` is the postmaster of this cluster: a postgres process whose working directory is the cluster
+ * (PostgreSQL changes to its data directory at start). A pid reused since the server died, even by another
+ * PostgreSQL (the system's own, say), is not it, and is never signalled. True without /proc (nothing to check).
+ */
+function isPostmasterOf(pid: number, databaseDir: string): boolean {
+  let comm: string;
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+    comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
   } catch {
-    return true;
+    return !existsSync('/proc/self');
+  }
+  if (comm !== 'postgres') return false;
+  try {
+    return realpathSync(`/proc/${pid}/cwd`) === realpathSync(databaseDir);
+  } catch {
+    // Another user's process (its cwd is not readable): not one this user's Gatehouse started.
+    return false;
   }
 }
 
