@@ -36,3 +36,15 @@ export function requireBinary(name: string): string | null {
   );
   return null;
 }
+
+/** Debian's `awscli` package puts the AWS CLI here (v2.9 on bookworm); `.ci/run` installs it. */
+export const DEBIAN_AWS_CLI = '/usr/bin/aws';
+
+/**
+ * The AWS CLI the acceptance tests drive: Debian's packaged one when present (and always under CI=true, where
+ * its absence fails), else whatever `aws` is first on PATH (a pip-installed v1, say), else null (skipped).
+ */
+export function requireAwsCli(): string | null {
+  if (process.env['CI'] === 'true' || canExecute(DEBIAN_AWS_CLI)) return requireBinary(DEBIAN_AWS_CLI);
+  return requireBinary('aws');
+}

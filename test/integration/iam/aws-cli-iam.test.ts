@@ -1,13 +1,13 @@
-// Every IAM action of the Query API driven by the real AWS CLI (`aws iam … --endpoint-url … --ca-bundle …`).
+// Every IAM action of the Query API driven by the real AWS CLI (Debian's packaged `aws` when present, `aws iam … --endpoint-url … --ca-bundle …`).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAM_ACTIONS } from '../../../src/api/query/actions-iam.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
-import { requireBinary } from '../../support/require-binary.js';
+import { requireAwsCli } from '../../support/require-binary.js';
 import { type AwsCli, awsCli, type Keys } from './support/iam-clients.js';
 
-const aws = requireBinary('aws');
+const aws = requireAwsCli();
 
 /** `list-attached-user-policies` → `ListAttachedUserPolicies`. */
 const actionOf = (command: string) =>

@@ -3,10 +3,10 @@
 import * as c from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
-import { requireBinary } from '../../support/require-binary.js';
+import { requireAwsCli } from '../../support/require-binary.js';
 import { type AwsCli, awsCli, type Keys, sdkClients } from './support/iam-clients.js';
 
-const aws = requireBinary('aws');
+const aws = requireAwsCli();
 
 interface Page {
   IsTruncated?: boolean | undefined;
