@@ -11,7 +11,7 @@ import {
   type PasswordResult,
   type RotatePasswordInput,
 } from '../core/types.js';
-import { type Grant, GrantSyntaxError, parseGrants } from '../provisioning/grants.js';
+import { type Grant, GrantRefusedError, GrantSyntaxError, parseGrants } from '../provisioning/grants.js';
 import type { AdminSession, BackendProvisioner, BackendTarget } from '../provisioning/provisioner.js';
 import {
   deleteDbUserRow,
@@ -113,6 +113,13 @@ function passwordVerifiers(
   });
 }
 
+/** A store failure inside the backend transaction: rethrown as it is, not as a backend failure. */
+class StoreFailure extends Error {
+  constructor(readonly error: unknown) {
+    super('store failure');
+  }
+}
+
 /** Run `fn` on an admin session to the instance's backend; backend failures become GH_BACKEND_PROVISION_FAILED. */
 async function withAdmin<T>(
   instance: InstanceRow,
@@ -124,17 +131,20 @@ async function withAdmin<T>(
   try {
     return await fn(admin);
   } catch (e) {
-    if (e instanceof GatehouseError) throw e;
+    if (e instanceof GatehouseError || e instanceof StoreFailure) throw e;
     throw provisionFailed(instance, (e as Error).message, e);
   } finally {
     await admin.close().catch(() => {});
   }
 }
 
-/** Parsed `--grant`s; a syntax error is GH_API_VALIDATION naming the grant and the form. */
-function grantsOf(texts: readonly string[]): Grant[] {
+/**
+ * Parsed `--grant`s; a syntax error or a reserved schema is GH_API_VALIDATION naming the grant and the form.
+ * `recorded`: grants read back from the store to revoke them (a reserved schema is not refused there).
+ */
+function grantsOf(texts: readonly string[], recorded = false): Grant[] {
   try {
-    return parseGrants(texts);
+    return parseGrants(texts, { allowReserved: recorded });
   } catch (e) {
     if (e instanceof GrantSyntaxError) throw validation(`Grant ${e.message}`);
     throw e;
@@ -142,8 +152,10 @@ function grantsOf(texts: readonly string[]): Grant[] {
 }
 
 /**
- * GRANT them on the backend (all or none). On failure (e.g. no such table) a role created just now is retired
- * again, so a failed create-user leaves nothing behind; the backend's reason is in the error.
+ * GRANT them on the backend (all or none). Inside the backend transaction of createDbUser, a failure undoes the
+ * role too; without one (an engine that has none), a role created just now is retired again, so a failed
+ * create-user leaves nothing behind. A grant refused on the backend (reserved schema) is GH_API_VALIDATION;
+ * the backend's own refusal (no such table) is GH_BACKEND_PROVISION_FAILED with its reason.
  */
 async function applyUserGrants(
   instance: InstanceRow,
@@ -155,10 +167,18 @@ async function applyUserGrants(
   if (admin.applyGrants === undefined) {
     throw validation(`Engine ${instance.engine} does not support grants: grant privileges on the database`);
   }
+  // Gatehouse revokes what it recorded when the user is deleted: on a role it did not create, that could take
+  // away privileges an administrator gave (the same ones, granted before), so it grants only to its own roles.
+  if (outcome === 'adopted') {
+    throw validation(
+      `Role "${username}" already exists on the backend: --grant applies only to roles Gatehouse creates (deleting the user revokes the grants, which could take away privileges granted on the backend); grant on the backend directly, or drop the role first`,
+    );
+  }
   try {
     await admin.applyGrants(username, grants);
   } catch (e) {
-    if (outcome === 'created') await admin.retireLoginRole(username).catch(() => {});
+    if (admin.transaction === undefined) await admin.retireLoginRole(username).catch(() => {});
+    if (e instanceof GrantRefusedError) throw validation(`Grant ${e.message}`);
     throw provisionFailed(
       instance,
       `cannot grant ${grants.map((g) => g.text).join(' ')}: ${(e as Error).message}`,
@@ -188,43 +208,55 @@ export async function createDbUser(ctx: ControlContext, input: CreateDbUserInput
   const user = await ctx.store.withTransaction(async (tx) => {
     await lockDbUserName(tx, instance.id, input.username);
     if (await findDbUser(tx, instance.id, input.username)) throw exists();
-    await withAdmin(instance, provisioner, target, async (admin) => {
-      const outcome = await admin.upsertLoginRole(input.username, backendSecret);
-      if (grants.length > 0) await applyUserGrants(instance, admin, input.username, grants, outcome);
-      // An IAM user is an rds_iam member, exactly as RDS sets one up (CREATE USER u; GRANT rds_iam TO u).
-      if (input.auth === 'iam') {
-        await admin.ensureIamRole();
-        await admin.grantIam(input.username);
-      }
-      // Who is really connected, for the database's own RLS policies and triggers (docs/audit.md): best effort,
-      // the login works without it (gatehouse.session_principal() is then NULL for this user's sessions).
-      // Every user of the instance is made a member, those created by an earlier version included.
-      const others = (await listDbUsersOf(tx, instance.id)).map((u) => u.username);
-      await admin
-        .installSessionIdentity([...others, input.username])
-        .catch((e: unknown) =>
-          ctx.logger.warn(
-            { instance: instance.identifier, user: input.username, reason: (e as Error).message },
-            'session identity not installed on the backend',
-          ),
+    const others = (await listDbUsersOf(tx, instance.id)).map((u) => u.username);
+    try {
+      return await withAdmin(instance, provisioner, target, async (admin) => {
+        // The role, its grants and its rds_iam membership in one backend transaction, committed only once the
+        // store row is written: any failure until then (a GRANT, the insert) leaves nothing on the backend.
+        const inBackendTransaction = admin.transaction ?? (<T>(fn: () => Promise<T>) => fn());
+        const { row, outcome } = await inBackendTransaction(async () => {
+          const outcome = await admin.upsertLoginRole(input.username, backendSecret);
+          if (grants.length > 0) await applyUserGrants(instance, admin, input.username, grants, outcome);
+          // An IAM user is an rds_iam member, exactly as RDS sets one up (CREATE USER u; GRANT rds_iam TO u).
+          if (input.auth === 'iam') {
+            await admin.ensureIamRole();
+            await admin.grantIam(input.username);
+          }
+          try {
+            const row = await insertDbUser(tx, {
+              instanceId: instance.id,
+              username: input.username,
+              auth: input.auth,
+              backendSecret: ctx.box.seal(backendSecret, backendSecretAad(instance, input.username)),
+              grants: grants.map((g) => g.text),
+            });
+            if (verifiers !== undefined) await insertPassword(tx, row.id, verifiers);
+            return { row, outcome };
+          } catch (e) {
+            throw new StoreFailure((e as { code?: string }).code === '23505' ? exists() : e);
+          }
+        });
+        // Who is really connected, for the database's own RLS policies and triggers (docs/audit.md): best effort,
+        // the login works without it (gatehouse.session_principal() is then NULL for this user's sessions).
+        // Every user of the instance is made a member, those created by an earlier version included.
+        await admin
+          .installSessionIdentity([...others, input.username])
+          .catch((e: unknown) =>
+            ctx.logger.warn(
+              { instance: instance.identifier, user: input.username, reason: (e as Error).message },
+              'session identity not installed on the backend',
+            ),
+          );
+        ctx.logger.info(
+          { instance: instance.identifier, user: input.username, auth: input.auth, outcome },
+          'backend role provisioned',
         );
-      ctx.logger.info(
-        { instance: instance.identifier, user: input.username, auth: input.auth, outcome },
-        'backend role provisioned',
-      );
-    });
-    const row = await insertDbUser(tx, {
-      instanceId: instance.id,
-      username: input.username,
-      auth: input.auth,
-      backendSecret: ctx.box.seal(backendSecret, backendSecretAad(instance, input.username)),
-      grants: grants.map((g) => g.text),
-    }).catch((e: { code?: string }) => {
-      if (e.code === '23505') throw exists();
+        return row;
+      });
+    } catch (e) {
+      if (e instanceof StoreFailure) throw e.error;
       throw e;
-    });
-    if (verifiers !== undefined) await insertPassword(tx, row.id, verifiers);
-    return row;
+    }
   });
   await ctx.notifyChange('db_users');
   const view = toDbUserView(instance, user, [], ctx.clock.now());
@@ -255,9 +287,22 @@ export async function deleteDbUser(
     if (!found) throw new GatehouseError('GH_DB_USER_NOT_FOUND', { user: username, instance: identifier });
     const provisioner = provisionerOf(ctx, instance);
     await withAdmin(instance, provisioner, backendTargetOf(ctx.box, instance, provisioner), async (admin) => {
-      // What Gatehouse granted it goes first: a role that still holds privileges cannot be dropped.
-      if (found.grants.length > 0) await admin.revokeGrants?.(username, grantsOf(found.grants));
-      const outcome = await admin.retireLoginRole(username);
+      const inBackendTransaction = admin.transaction ?? (<T>(fn: () => Promise<T>) => fn());
+      const outcome = await inBackendTransaction(async () => {
+        // What Gatehouse granted it goes first: a role that still holds privileges cannot be dropped.
+        if (found.grants.length > 0) await admin.revokeGrants?.(username, grantsOf(found.grants, true));
+        const outcome = await admin.retireLoginRole(username);
+        // A role that owns objects is kept NOLOGIN (docs/decisions.md 7). One that owns nothing and still cannot
+        // be dropped holds privileges Gatehouse did not take back: say so, and change nothing (rolled back).
+        const kept = outcome === 'disabled' ? await admin.roleDependencies?.(username) : undefined;
+        if (kept !== undefined && kept.owns.length === 0) {
+          throw provisionFailed(
+            instance,
+            `role "${username}" still holds privileges after Gatehouse revoked its grants (${kept.privileges.slice(0, 5).join('; ')}), so it cannot be dropped: revoke them on the backend, then delete the user again`,
+          );
+        }
+        return outcome;
+      });
       ctx.logger.info({ instance: identifier, user: username, outcome }, 'backend role retired');
     });
     await deleteDbUserRow(tx, found.id);

@@ -7,6 +7,14 @@
 //   ident      = [A-Za-z_][A-Za-z0-9_$]*  (folded to lower case, as SQL does) | '"' ( any but '"' | '""' )+ '"'
 //
 // e.g. select:items, select,insert:items, all:schema.public, select:sales."Orders".
+//
+// Reserved schemas (RESERVED_SCHEMAS, any `pg_*`, compared case-insensitively) are refused, as a table's schema and
+// as schema.NAME: the admin connection (a superuser on `gatehouse up`) would hand out the system catalogs
+// (pg_authid's password hashes) or Gatehouse's own session identity (the `gatehouse` schema). An unqualified table
+// is resolved on the backend before it is granted (src/provisioning/postgres/grants.ts), as it may resolve there.
+//
+// The canonical text (formatGrant) round-trips: parseGrant(formatGrant(g)) is g. A table in a schema called
+// `schema` is written `"schema".name`, since schema.name means a whole schema.
 
 /** Table privileges, in the order they are written back (canonical form). */
 export const TABLE_PRIVILEGES = [
@@ -36,6 +44,24 @@ export interface Grant {
 export const MAX_GRANTS = 32;
 
 export class GrantSyntaxError extends Error {}
+
+/**
+ * A well-formed grant Gatehouse will not give: a reserved schema, or (found on the backend) an object that lives in
+ * one or is owned by another superuser. Shown as GH_API_VALIDATION.
+ */
+export class GrantRefusedError extends GrantSyntaxError {}
+
+/** Schemas no `--grant` may reach (besides every `pg_*`): the system catalogs and Gatehouse's own. */
+export const RESERVED_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast', 'gatehouse'] as const;
+
+/** Why grants on objects of this schema are refused, or null. Case-insensitive, as a conservative reading. */
+export function reservedSchemaReason(schema: string): string | null {
+  const lower = schema.toLowerCase();
+  if ((RESERVED_SCHEMAS as readonly string[]).includes(lower) || lower.startsWith('pg_')) {
+    return `schema ${quoteIfNeeded(schema)} is reserved (system catalogs and Gatehouse's own schema: ${RESERVED_SCHEMAS.join(', ')} and every pg_* schema); grant on the backend directly if you really mean it`;
+  }
+  return null;
+}
 
 const BARE = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
@@ -76,12 +102,33 @@ function identifiers(text: string, grant: string): string[] {
     if (text[i] !== '.') throw new GrantSyntaxError(`expected "." after a quoted name in "${grant}"`);
     i += 1;
   }
-  if (Buffer.byteLength(parts.join('')) > 2 * 63) throw new GrantSyntaxError(`names too long in "${grant}"`);
+  for (const p of parts) {
+    if (p.includes('\0')) throw new GrantSyntaxError(`a name in "${grant}" contains NUL`);
+    if (Buffer.byteLength(p) > 63)
+      throw new GrantSyntaxError(`names too long in "${grant}" (at most 63 bytes each)`);
+  }
   return parts;
 }
 
-function quoteIfNeeded(name: string): string {
+/** A name as the grammar writes it: bare when it reads back the same, else double-quoted. */
+export function quoteIfNeeded(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The canonical text of a grant, as recorded and shown; parseGrant reads it back to the same grant. A table's
+ * schema named `schema` is always quoted: bare, `schema.NAME` would mean every table of schema NAME.
+ */
+export function formatGrant(privileges: Grant['privileges'], object: GrantObject): string {
+  const privText = privileges === 'all' ? 'all' : privileges.join(',');
+  let objText: string;
+  if (object.kind === 'schema') objText = `schema.${quoteIfNeeded(object.name)}`;
+  else if (object.schema === undefined) objText = quoteIfNeeded(object.name);
+  else {
+    const schema = object.schema === 'schema' ? '"schema"' : quoteIfNeeded(object.schema);
+    objText = `${schema}.${quoteIfNeeded(object.name)}`;
+  }
+  return `${privText}:${objText}`;
 }
 
 function parsePrivileges(text: string, grant: string): 'all' | TablePrivilege[] {
@@ -96,8 +143,11 @@ function parsePrivileges(text: string, grant: string): 'all' | TablePrivilege[] 
   return TABLE_PRIVILEGES.filter((p) => words.includes(p));
 }
 
-/** Parse one grant; throws GrantSyntaxError saying what is wrong and what the form is. */
-export function parseGrant(text: string): Grant {
+/**
+ * Parse one grant; throws GrantSyntaxError saying what is wrong and what the form is (GrantRefusedError for a
+ * reserved schema, unless `allowReserved`: only for reading back what was recorded, to revoke it).
+ */
+export function parseGrant(text: string, options: { readonly allowReserved?: boolean } = {}): Grant {
   const colon = text.indexOf(':');
   if (colon === -1) {
     throw new GrantSyntaxError(
@@ -125,23 +175,21 @@ export function parseGrant(text: string): Grant {
       `"${text}" names ${names.length} parts: use TABLE, SCHEMA.TABLE or schema.NAME`,
     );
   }
-  const privText = privileges === 'all' ? 'all' : privileges.join(',');
-  const objText =
-    object.kind === 'schema'
-      ? `schema.${quoteIfNeeded(object.name)}`
-      : [object.schema, object.name]
-          .filter((n) => n !== undefined)
-          .map((n) => quoteIfNeeded(n))
-          .join('.');
-  return { privileges, object, text: `${privText}:${objText}` };
+  const schema = object.kind === 'schema' ? object.name : object.schema;
+  const reserved = schema === undefined || options.allowReserved ? null : reservedSchemaReason(schema);
+  if (reserved !== null) throw new GrantRefusedError(`"${text}" is refused: ${reserved}`);
+  return { privileges, object, text: formatGrant(privileges, object) };
 }
 
-/** Parse a user's grants (deduplicated by canonical text); throws GrantSyntaxError. */
-export function parseGrants(texts: readonly string[]): Grant[] {
+/** Parse a user's grants (deduplicated by canonical text, which is unambiguous); throws GrantSyntaxError. */
+export function parseGrants(
+  texts: readonly string[],
+  options: { readonly allowReserved?: boolean } = {},
+): Grant[] {
   if (texts.length > MAX_GRANTS) throw new GrantSyntaxError(`at most ${MAX_GRANTS} grants per user`);
   const byText = new Map<string, Grant>();
   for (const t of texts) {
-    const g = parseGrant(t);
+    const g = parseGrant(t, options);
     byText.set(g.text, g);
   }
   return [...byText.values()];

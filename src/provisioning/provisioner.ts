@@ -22,6 +22,11 @@ export interface BackendRole {
  */
 export interface AdminSession {
   /**
+   * Run `fn` in one backend transaction (a savepoint when one is open): every change the session's operations make
+   * inside is undone when `fn` throws. Absent on engines that cannot, whose changes are then not undone.
+   */
+  transaction?<T>(fn: () => Promise<T>): Promise<T>;
+  /**
    * Create the login role with `secret` as its password, or adopt an existing role by giving it LOGIN and that
    * password. `secret` is the plaintext backend secret; the provisioner decides what the backend is sent
    * (PostgreSQL: its SCRAM verifier only).
@@ -29,6 +34,11 @@ export interface AdminSession {
   upsertLoginRole(username: string, secret: string): Promise<'created' | 'adopted'>;
   /** Remove login; drop the role when it owns nothing, otherwise leave it unable to log in. */
   retireLoginRole(username: string): Promise<'dropped' | 'disabled' | 'absent'>;
+  /**
+   * What keeps a role retireLoginRole only 'disabled' from being dropped: objects it owns, and privileges it still
+   * holds (descriptions, for messages).
+   */
+  roleDependencies?(username: string): Promise<{ owns: string[]; privileges: string[] }>;
   /** Replace the role's password with `secret` (as upsertLoginRole, only for an existing role). */
   setLoginSecret(username: string, secret: string): Promise<void>;
   /** The role, or null when it does not exist. */
@@ -46,7 +56,11 @@ export interface AdminSession {
   installSessionIdentity(roles?: readonly string[]): Promise<void>;
   /** Let the role's sessions carry a session identity; false when it is not installed. */
   grantSessionIdentity(username: string): Promise<boolean>;
-  /** GRANT the user's `--grant`s (all or none); absent on engines that cannot, which then refuse them. */
+  /**
+   * GRANT the user's `--grant`s (all or none; inside `transaction` when called there); absent on engines that
+   * cannot, which then refuse them. A grant the engine will not give (a reserved schema, found on the backend) is a
+   * GrantRefusedError.
+   */
   applyGrants?(username: string, grants: readonly Grant[]): Promise<void>;
   /** REVOKE them again (before the role is retired); objects dropped meanwhile are skipped. */
   revokeGrants?(username: string, grants: readonly Grant[]): Promise<void>;

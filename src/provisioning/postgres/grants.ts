@@ -1,9 +1,94 @@
 // PostgreSQL GRANT / REVOKE for a user's `--grant`s (src/provisioning/grants.ts), safely quoted.
 import pg from 'pg';
-import type { Grant, GrantObject } from '../grants.js';
+import {
+  type Grant,
+  type GrantObject,
+  GrantRefusedError,
+  reservedSchemaReason,
+  quoteIfNeeded as shown,
+} from '../grants.js';
 import type { AdminConnection } from './roles.js';
 
 const id = pg.escapeIdentifier;
+
+/** Run `fn` atomically on the admin connection: a transaction, or a savepoint inside the session's open one. */
+export type Atomically = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * The relation a table grant names, resolved as GRANT would (to_regclass: the admin's search_path, on which
+ * pg_catalog is always first, so `select:pg_authid` means pg_catalog.pg_authid), with what the safety checks need.
+ */
+interface Resolved {
+  readonly schema: string;
+  readonly name: string;
+  /** Owned by a superuser that is neither the database owner nor the admin role itself. */
+  readonly foreignSuperuserOwner: string | null;
+}
+
+const FOREIGN_SUPERUSER_OWNER = `CASE WHEN o.rolsuper AND c.relowner <> d.datdba AND o.rolname <> current_user
+                                      THEN o.rolname END`;
+
+async function resolveTable(
+  admin: AdminConnection,
+  o: Extract<GrantObject, { kind: 'table' }>,
+): Promise<Resolved | null> {
+  const res = await admin.query(
+    `SELECT n.nspname AS schema, c.relname AS name, ${FOREIGN_SUPERUSER_OWNER} AS foreign_owner
+       FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
+       JOIN pg_catalog.pg_database d ON d.datname = pg_catalog.current_database()
+      WHERE c.oid = pg_catalog.to_regclass($1)`,
+    [tableName(o)],
+  );
+  const row = res.rows[0] as { schema: string; name: string; foreign_owner: string | null } | undefined;
+  return row ? { schema: row.schema, name: row.name, foreignSuperuserOwner: row.foreign_owner } : null;
+}
+
+/**
+ * Refuse what a grant may not reach, as resolved on the backend in the transaction that grants it: a table that
+ * resolves into a reserved schema, or one owned by another superuser (schema grants: any such relation in the
+ * schema). Returns the name to GRANT on: the resolved, qualified relation, so the check and the GRANT agree.
+ */
+async function checkedTarget(admin: AdminConnection, g: Grant): Promise<string | null> {
+  const o = g.object;
+  if (o.kind === 'schema') {
+    const reserved = reservedSchemaReason(o.name);
+    if (reserved !== null) throw new GrantRefusedError(`"${g.text}" is refused: ${reserved}`);
+    const res = await admin.query(
+      `SELECT c.relname AS name, ${FOREIGN_SUPERUSER_OWNER} AS foreign_owner
+         FROM pg_catalog.pg_class c
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
+         JOIN pg_catalog.pg_database d ON d.datname = pg_catalog.current_database()
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+          AND o.rolsuper AND c.relowner <> d.datdba AND o.rolname <> current_user
+        ORDER BY c.relname LIMIT 3`,
+      [o.name],
+    );
+    const first = res.rows[0] as { name: string; foreign_owner: string } | undefined;
+    if (first) {
+      throw new GrantRefusedError(
+        `"${g.text}" is refused: schema ${shown(o.name)} holds ${res.rows.map((r: { name: string }) => shown(r.name)).join(', ')} owned by superuser ${shown(first.foreign_owner)}, which is neither the database owner nor the instance admin; grant on single tables instead`,
+      );
+    }
+    return null;
+  }
+  const found = await resolveTable(admin, o);
+  if (found === null) return null; // the GRANT itself says "relation ... does not exist"
+  const reserved = reservedSchemaReason(found.schema);
+  if (reserved !== null) {
+    throw new GrantRefusedError(
+      `"${g.text}" is refused: it is ${shown(found.schema)}.${shown(found.name)}, and ${reserved}`,
+    );
+  }
+  if (found.foreignSuperuserOwner !== null) {
+    throw new GrantRefusedError(
+      `"${g.text}" is refused: ${shown(found.schema)}.${shown(found.name)} is owned by superuser ${shown(found.foreignSuperuserOwner)}, which is neither the database owner nor the instance admin`,
+    );
+  }
+  return `${id(found.schema)}.${id(found.name)}`;
+}
 
 function tableName(o: Extract<GrantObject, { kind: 'table' }>): string {
   return o.schema === undefined ? id(o.name) : `${id(o.schema)}.${id(o.name)}`;
@@ -36,6 +121,7 @@ async function statements(
   role: string,
   g: Grant,
   revoke: boolean,
+  resolved: string | null = null,
 ): Promise<string[]> {
   const verb = (what: string, on: string) =>
     revoke ? `REVOKE ${what} ON ${on} FROM ${role}` : `GRANT ${what} ON ${on} TO ${role}`;
@@ -47,7 +133,7 @@ async function statements(
       ...(needsSequences(g) ? [verb('USAGE, SELECT', `ALL SEQUENCES IN SCHEMA ${id(o.name)}`)] : []),
     ];
   }
-  const table = tableName(o);
+  const table = resolved ?? tableName(o);
   const sequences = needsSequences(g) ? await ownedSequences(admin, table) : [];
   return [
     ...(o.schema === undefined ? [] : [verb('USAGE', `SCHEMA ${id(o.schema)}`)]),
@@ -56,15 +142,21 @@ async function statements(
   ];
 }
 
-/** GRANT each of `grants` to the role, in one backend transaction: all of them or none. */
+/**
+ * GRANT each of `grants` to the role, atomically (inside the caller's transaction when one is open, so a later
+ * failure of the caller undoes them): all of them or none. Each is checked on the backend first (checkedTarget);
+ * a refusal is a GrantRefusedError.
+ */
 export async function applyGrants(
   admin: AdminConnection,
+  atomically: Atomically,
   username: string,
   grants: readonly Grant[],
 ): Promise<void> {
-  await inTransaction(admin, async () => {
+  await atomically(async () => {
     for (const g of grants) {
-      for (const sql of await statements(admin, id(username), g, false)) await admin.query(sql);
+      const target = await checkedTarget(admin, g);
+      for (const sql of await statements(admin, id(username), g, false, target)) await admin.query(sql);
     }
   });
 }
@@ -72,28 +164,18 @@ export async function applyGrants(
 /** REVOKE what applyGrants gave (objects dropped since are skipped), so the role can be dropped. */
 export async function revokeGrants(
   admin: AdminConnection,
+  atomically: Atomically,
   username: string,
   grants: readonly Grant[],
 ): Promise<void> {
   for (const g of grants) {
     try {
-      await inTransaction(admin, async () => {
+      await atomically(async () => {
         for (const sql of await statements(admin, id(username), g, true)) await admin.query(sql);
       });
     } catch (e) {
       // undefined_table / invalid_schema_name: the object is gone, and its privileges with it.
       if (!['42P01', '3F000'].includes((e as { code?: string }).code ?? '')) throw e;
     }
-  }
-}
-
-async function inTransaction(admin: AdminConnection, fn: () => Promise<void>): Promise<void> {
-  await admin.query('BEGIN');
-  try {
-    await fn();
-    await admin.query('COMMIT');
-  } catch (e) {
-    await admin.query('ROLLBACK').catch(() => {});
-    throw e;
   }
 }

@@ -4,7 +4,7 @@ import { createScramVerifier } from '../../auth/scram/verifier.js';
 import { GatehouseError } from '../../core/errors.js';
 import type { AdminSession, BackendProvisioner } from '../provisioner.js';
 import { ensureDatabase } from './database.js';
-import { applyGrants, revokeGrants } from './grants.js';
+import { type Atomically, applyGrants, revokeGrants } from './grants.js';
 import {
   type AdminConnection,
   checkRoleName,
@@ -15,6 +15,7 @@ import {
   listIamLoginRoles,
   RDS_IAM_ROLE,
   retireLoginRole,
+  roleDependencies,
   setLoginSecret,
   upsertLoginRole,
 } from './roles.js';
@@ -28,19 +29,47 @@ function backendVerifier(secret: string): string {
   return createScramVerifier(secret);
 }
 
+/**
+ * `fn` atomically: BEGIN … COMMIT, or, inside a transaction already open on this session, SAVEPOINT … RELEASE
+ * (ROLLBACK TO on failure, so the outer transaction goes on).
+ */
+function atomicallyOn(admin: AdminConnection): Atomically {
+  let depth = 0;
+  return async (fn) => {
+    const savepoint = depth === 0 ? null : `gatehouse_${depth}`;
+    await admin.query(savepoint === null ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
+    depth += 1;
+    try {
+      const result = await fn();
+      await admin.query(savepoint === null ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
+      return result;
+    } catch (e) {
+      await admin
+        .query(savepoint === null ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`)
+        .catch(() => {});
+      throw e;
+    } finally {
+      depth -= 1;
+    }
+  };
+}
+
 function sessionOf(admin: AdminConnection): AdminSession {
+  const atomically = atomicallyOn(admin);
   return {
+    transaction: (fn) => atomically(fn),
     upsertLoginRole: (username, secret) => upsertLoginRole(admin, username, backendVerifier(secret)),
-    retireLoginRole: (username) => retireLoginRole(admin, username),
+    retireLoginRole: (username) => retireLoginRole(admin, username, atomically),
+    roleDependencies: (username) => roleDependencies(admin, username),
     setLoginSecret: (username, secret) => setLoginSecret(admin, username, backendVerifier(secret)),
     findRole: (username) => findRole(admin, username),
-    ensureIamRole: () => ensureRdsIamRole(admin),
+    ensureIamRole: () => ensureRdsIamRole(admin, atomically),
     grantIam: (username) => grantRdsIam(admin, username),
     listIamLoginRoles: () => listIamLoginRoles(admin),
     installSessionIdentity: (roles) => installSessionIdentity(admin, roles),
     grantSessionIdentity: (username) => grantSessionIdentity(admin, username),
-    applyGrants: (username, grants) => applyGrants(admin, username, grants),
-    revokeGrants: (username, grants) => revokeGrants(admin, username, grants),
+    applyGrants: (username, grants) => applyGrants(admin, atomically, username, grants),
+    revokeGrants: (username, grants) => revokeGrants(admin, atomically, username, grants),
     ensureDatabase: (name) => ensureDatabase(admin, name),
     close: () => admin.close(),
   };

@@ -89,22 +89,53 @@ export async function findRole(admin: AdminConnection, username: string): Promis
   return role ? { canLogin: role.rolcanlogin, superuser: role.rolsuper } : null;
 }
 
-/** Remove login; drop the role when it owns nothing (otherwise leave it NOLOGIN, as dropping would fail). */
+/**
+ * Remove login; drop the role when it owns nothing (otherwise leave it NOLOGIN, as dropping would fail). The DROP
+ * runs in `atomically` (a savepoint when the caller has a transaction open), so its failure does not abort it.
+ */
 export async function retireLoginRole(
   admin: AdminConnection,
   username: string,
+  atomically: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
 ): Promise<'dropped' | 'disabled' | 'absent'> {
   const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username]);
   if (exists.rowCount === 0) return 'absent';
   const role = pg.escapeIdentifier(username);
   await admin.query(`ALTER ROLE ${role} NOLOGIN PASSWORD NULL`);
   try {
-    await admin.query(`DROP ROLE ${role}`);
+    await atomically(() => admin.query(`DROP ROLE ${role}`));
     return 'dropped';
   } catch (e) {
     if ((e as { code?: string }).code === '2BP01') return 'disabled'; // dependent objects exist
     throw e;
   }
+}
+
+/**
+ * What keeps the role from being dropped (pg_shdepend): objects it owns (in any database), and privileges it
+ * still holds (here: described; elsewhere: counted). Empty lists when the role does not exist.
+ */
+export async function roleDependencies(
+  admin: AdminConnection,
+  username: string,
+): Promise<{ owns: string[]; privileges: string[] }> {
+  const res = await admin.query(
+    `SELECT d.deptype,
+            CASE WHEN d.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+                 THEN pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)
+                 ELSE 'an object in database ' || coalesce((SELECT datname FROM pg_catalog.pg_database WHERE oid = d.dbid), 'of the cluster') END AS what
+       FROM pg_catalog.pg_shdepend d
+      WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass
+        AND d.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)
+      ORDER BY 2`,
+    [username],
+  );
+  const owns: string[] = [];
+  const privileges: string[] = [];
+  for (const r of res.rows as { deptype: string; what: string | null }[]) {
+    (r.deptype === 'o' ? owns : privileges).push(r.what ?? 'an object');
+  }
+  return { owns, privileges };
 }
 
 /** The role whose members log in with IAM auth tokens, as on Amazon RDS for PostgreSQL. */
@@ -115,11 +146,15 @@ export const RDS_IAM_ROLE = 'rds_iam';
  * creation) may create it between the check and the CREATE: duplicate_object (42710), or unique_violation
  * (23505) on pg_authid when both inserts race, both mean it exists now.
  */
-export async function ensureRdsIamRole(admin: AdminConnection): Promise<void> {
+export async function ensureRdsIamRole(
+  admin: AdminConnection,
+  atomically: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+): Promise<void> {
   const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [RDS_IAM_ROLE]);
   if (exists.rowCount !== 0) return;
   try {
-    await admin.query(`CREATE ROLE ${pg.escapeIdentifier(RDS_IAM_ROLE)} NOLOGIN`);
+    // In a savepoint when the caller has a transaction open: losing the race must not abort it.
+    await atomically(() => admin.query(`CREATE ROLE ${pg.escapeIdentifier(RDS_IAM_ROLE)} NOLOGIN`));
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code !== '42710' && code !== '23505') throw e;
