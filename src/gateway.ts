@@ -42,7 +42,7 @@ import { ensureBootstrapAdmin } from './iam/bootstrap-admin.js';
 import { createCredentialLookup } from './iam/credential-lookup.js';
 import { listenForChanges, notifyChange } from './store/changes.js';
 import { listInstances } from './store/instances-repo.js';
-import { ensureMeta, getMeta, pingStore, verifyMasterKey } from './store/meta-repo.js';
+import { closeStoreDatabase, ensureMeta, getMeta, pingStore, verifyMasterKey } from './store/meta-repo.js';
 import { migrate, schemaState } from './store/migrate.js';
 import { openStore, type Store } from './store/pool.js';
 import { ensureCertificates, loadTlsMaterial, type TlsMaterial } from './tls/ca.js';
@@ -162,6 +162,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   try {
     await migrate(store);
+    if ((await closeStoreDatabase(store.pool)) === 'unable') {
+      logger.warn(
+        'any role may connect to the store database (PUBLIC has CONNECT) and the store role cannot revoke it: database users on the same server could log in to it; run REVOKE CONNECT ON DATABASE <store> FROM PUBLIC as its owner',
+      );
+    }
     const box = createSecretBox(await loadKey(store, options, logger));
     await verifyMasterKey(store, box);
     const account = await ensureMeta<Account>(store.pool, 'account', {

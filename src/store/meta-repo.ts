@@ -1,7 +1,9 @@
 // gh_meta: deployment-wide facts fixed at init (account id, region, mock-SCRAM secret).
-import type pg from 'pg';
+import pg from 'pg';
 import { assertMasterKeyCheck, MASTER_KEY_CHECK_KEY, masterKeyCheck } from '../core/master-key.js';
 import type { SecretBox } from '../core/secret-box.js';
+
+const { escapeIdentifier } = pg;
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -39,4 +41,26 @@ export async function pingStore(db: Queryable): Promise<void> {
 export async function storeDatabaseName(db: Queryable): Promise<string | undefined> {
   const { rows } = await db.query<{ db: string }>('SELECT current_database() AS db');
   return rows[0]?.db;
+}
+
+/**
+ * Closes the store's database to every role not granted it: PostgreSQL lets PUBLIC connect to a new database,
+ * so a database user Gatehouse creates on the same server (the default backend of `gatehouse up`, or any
+ * instance whose backend shares the store's server) could otherwise log in to it by naming it. Done when the
+ * store's role owns the database or is a superuser (revoking cannot lock it out then); 'unable' otherwise,
+ * for the caller to warn about. Idempotent.
+ */
+export async function closeStoreDatabase(db: Queryable): Promise<'closed' | 'already' | 'unable'> {
+  const { rows } = await db.query<{ db: string; open: boolean; may: boolean }>(
+    `SELECT current_database() AS db,
+            has_database_privilege('public', current_database(), 'CONNECT') AS open,
+            (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+              OR (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()) = current_user
+              AS may`,
+  );
+  const row = rows[0];
+  if (row === undefined || !row.open) return 'already';
+  if (!row.may) return 'unable';
+  await db.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${escapeIdentifier(row.db)} FROM PUBLIC`);
+  return 'closed';
 }

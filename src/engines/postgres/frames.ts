@@ -49,10 +49,18 @@ const READY_FOR_QUERY = 0x5a; // 'Z'
 /** Frontend messages answered by exactly one ReadyForQuery: Query, Sync, FunctionCall (protocol §55.2). */
 const REQUESTS = new Set([0x51, 0x53, 0x46]); // 'Q', 'S', 'F'
 const IDLE = 0x49; // 'I': not in a transaction block
+/**
+ * Extended-query messages before their Sync (Parse, Bind, Describe, Execute, Close, Flush): the backend may be
+ * working on them already (a pipeline, or a client that sends Sync late), so the session is not idle until
+ * the Sync's ReadyForQuery.
+ */
+const EXTENDED = new Set([0x50, 0x42, 0x44, 0x45, 0x43, 0x48]); // 'P', 'B', 'D', 'E', 'C', 'H'
+const SYNC = 0x53; // 'S'
 
 /**
  * The backend's boundaries, plus what the session is doing: a request (Query, Sync, FunctionCall) is outstanding
- * until its ReadyForQuery, whose status byte says whether a transaction block is open ('T', 'E') or not ('I').
+ * until its ReadyForQuery, whose status byte says whether a transaction block is open ('T', 'E') or not ('I');
+ * extended-query messages not yet followed by a Sync count as work in progress too.
  */
 export class PgFrameTracker implements BoundaryTracker {
   private outstanding = 0;
@@ -67,8 +75,11 @@ export class PgFrameTracker implements BoundaryTracker {
       this.status = status;
     },
   );
+  private unsynced = false; // extended-query messages sent since the last Sync
   private readonly client = new PgFrameReader((type) => {
     if (REQUESTS.has(type)) this.outstanding++;
+    if (EXTENDED.has(type)) this.unsynced = true;
+    else if (type === SYNC) this.unsynced = false;
     return false;
   });
 
@@ -76,10 +87,14 @@ export class PgFrameTracker implements BoundaryTracker {
     return this.backend.atBoundary;
   }
 
-  /** No transaction block, no request outstanding, and neither side in the middle of a message. */
+  /** No transaction block, no request outstanding or unsynced, and neither side in the middle of a message. */
   get idle(): boolean {
     return (
-      this.outstanding === 0 && this.status === IDLE && this.backend.atBoundary && this.client.atBoundary
+      this.outstanding === 0 &&
+      !this.unsynced &&
+      this.status === IDLE &&
+      this.backend.atBoundary &&
+      this.client.atBoundary
     );
   }
 

@@ -68,6 +68,21 @@ describe('PgFrameTracker', () => {
     expect(t.idle).toBe(true);
   });
 
+  it('Parse/Bind/Execute sent without their Sync yet (a pipeline, a slow client) is work in progress, not idle', () => {
+    for (const kinds of [['P', 'B', 'E'], ['B', 'E'], ['P', 'D'], ['E', 'H'], ['C']]) {
+      const t = new PgFrameTracker();
+      for (const k of kinds) t.fromClient(message(k, Buffer.from('\0\0\0\0\0')));
+      // The backend may answer part of it before the Sync (ParseComplete, BindComplete, rows).
+      t.feed(message('1', Buffer.alloc(0)));
+      t.feed(message('2', Buffer.alloc(0)));
+      expect(t.idle, kinds.join('')).toBe(false);
+      t.fromClient(sync());
+      expect(t.idle, `${kinds.join('')}S`).toBe(false);
+      t.feed(createReadyForQuery('I'));
+      expect(t.idle, `${kinds.join('')}S then Z`).toBe(true);
+    }
+  });
+
   it('a client half-way through a message is not idle', () => {
     const t = new PgFrameTracker();
     const q = createQuery('SELECT 1');
