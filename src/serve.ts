@@ -12,7 +12,10 @@ export interface RunningServe {
   /** shutdown.drainSeconds from the configuration, in ms (the --drain-timeout flag overrides it). */
   readonly drainMs: number;
   close(options?: StopOptions): Promise<void>;
-  /** Start a successor and hand it every listening socket; resolves with its pid once it serves. */
+  /**
+   * Start a successor and hand it every listening socket; resolves with its pid once it serves. Closing this
+   * process meanwhile cancels the handover: the successor is killed before it serves (HandoverCancelled).
+   */
   handOver(): Promise<{ pid: number }>;
 }
 
@@ -33,26 +36,50 @@ export async function runServe(options: { configPath: string }): Promise<Running
   }
   if (inherited) {
     // Ready means: every instance's listener accepts on its inherited socket and the store answers.
-    await gateway.reconcile();
-    inherited.closeUnused();
-    await notifySystemd(`MAINPID=${process.pid}`, 'READY=1');
-    inherited.ready();
+    try {
+      await gateway.reconcile();
+      inherited.closeUnused();
+      await notifySystemd(`MAINPID=${process.pid}`, 'READY=1');
+      // Throws if the predecessor went away meanwhile: nobody handed the service over, so stop (exit non-zero).
+      inherited.ready();
+    } catch (e) {
+      await gateway.close({ drainMs: 0 }).catch(() => {});
+      throw e;
+    }
     logger.info({ api: gateway.apiUrl }, 'gatehouse serving (took over from its predecessor)');
   } else {
     await notifySystemd('READY=1');
     logger.info({ api: gateway.apiUrl }, 'gatehouse serving');
   }
   let succeeded = false; // handed over: the successor is the service now, so this stop is not the service's
+  // A handover under way: closing cancels it, so a stop asked for meanwhile is not undone by a successor serving on.
+  let handingOver: { readonly cancel: AbortController; readonly settled: Promise<void> } | null = null;
   return {
     drainMs: config.shutdown.drainSeconds * 1000,
     close: async (o) => {
+      const pending = handingOver;
+      if (pending) {
+        pending.cancel.abort();
+        await pending.settled; // the successor has exited (or, ready just before, serves: succeeded)
+      }
       if (!succeeded) await notifySystemd('STOPPING=1');
       await gateway.close(o);
     },
-    handOver: async () => {
-      const successor = await startSuccessor(gateway.listeningSockets());
-      succeeded = true;
-      return successor;
+    handOver: () => {
+      const cancel = new AbortController();
+      const started = startSuccessor(gateway.listeningSockets(), cancel.signal);
+      const settled = started.then(
+        () => {
+          succeeded = true;
+        },
+        () => undefined,
+      );
+      const pending = { cancel, settled };
+      handingOver = pending;
+      void settled.then(() => {
+        if (handingOver === pending) handingOver = null;
+      });
+      return started;
     },
   };
 }

@@ -22,7 +22,8 @@ export type ListId =
   | 'policy-entities'
   | 'authorization-details';
 
-type KeyPart = 'text' | 'int' | 'time';
+/** text: any string without control characters; int: int4 (SQL `::int`); bigint: int8 (`::bigint`); time: see below. */
+type KeyPart = 'text' | 'int' | 'bigint' | 'time';
 
 /** The sort key of each list, part by part (time: UTC with microseconds, as src/store/iam-keyset.ts writes it). */
 const KEY_SHAPES: Readonly<Record<ListId, readonly KeyPart[]>> = {
@@ -36,16 +37,39 @@ const KEY_SHAPES: Readonly<Record<ListId, readonly KeyPart[]>> = {
   'attached-policies': ['time', 'text'],
   policies: ['text', 'text'],
   'policy-versions': ['int'],
-  tags: ['int'],
+  tags: ['bigint'], // gh_iam_tags.position is a bigserial
   'policy-entities': ['int', 'text'],
   'authorization-details': ['int', 'text'],
 };
 
-const PART_FORMS: Readonly<Record<KeyPart, RegExp>> = {
-  text: /^[\s\S]{0,2048}$/,
-  int: /^\d{1,18}$/,
-  time: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
-};
+const INT4_MAX = 2_147_483_647;
+const TIME_FORM = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})\d{3}Z$/;
+
+/**
+ * Whether `part` is a key part of this kind as the store writes it, so that the SQL cast of the part (`::int`,
+ * `::bigint`, `::timestamptz`, a text parameter) cannot fail: an out-of-range int, an impossible date or a NUL
+ * would otherwise be a PostgreSQL error (22003, 22008, 22021) answered as HTTP 500 instead of InvalidMarker.
+ */
+function validPart(kind: KeyPart, part: string): boolean {
+  switch (kind) {
+    case 'text':
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+      return part.length <= 2048 && !/[\u0000-\u001f\u007f]/.test(part);
+    case 'int':
+      return /^\d{1,10}$/.test(part) && Number(part) <= INT4_MAX;
+    case 'bigint':
+      return /^\d{1,18}$/.test(part); // at most 10^18 - 1, inside int8
+    case 'time': {
+      // UTC with microseconds (src/store/iam-keyset.ts timeKey); a real instant: the millisecond prefix must
+      // round-trip through Date unchanged (2024-13-45T99:… does not).
+      const m = TIME_FORM.exec(part);
+      if (m === null || part.startsWith('0000')) return false; // PostgreSQL has no year 0
+      const ms = `${m[1] as string}Z`;
+      const t = Date.parse(ms);
+      return Number.isFinite(t) && new Date(t).toISOString() === ms;
+    }
+  }
+}
 
 /** A validated page request: at most `limit` items strictly after the row whose sort key is `after`. */
 export interface PageRequest {
@@ -92,7 +116,7 @@ export function decodeMarker(list: ListId, marker: string): string[] {
   if (m.l !== list) throw invalidMarker('it was returned by another list action');
   const shape = KEY_SHAPES[list];
   const key = m.k as string[];
-  if (key.length !== shape.length || !key.every((part, i) => PART_FORMS[shape[i] as KeyPart].test(part))) {
+  if (key.length !== shape.length || !key.every((part, i) => validPart(shape[i] as KeyPart, part))) {
     throw invalidMarker('it is not a marker returned by this API');
   }
   return key;

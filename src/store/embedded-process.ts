@@ -131,23 +131,30 @@ export function hasExited(pid: number): boolean {
 
 /**
  * Stop a postmaster nobody owns any more (its Gatehouse was killed): SIGINT (fast shutdown: sessions are
- * ended, a shutdown checkpoint written), then SIGQUIT if it is still there after `deadlineMs`. Resolves with
- * how it ended; rejects if the process outlives both.
+ * ended, a shutdown checkpoint written), then SIGQUIT if it is still there after `deadlineMs`. Before every
+ * signal, and while waiting, `pid` is checked to still be the postmaster of `databaseDir` (isPostmasterOf): once
+ * it is not, that postmaster is gone and the pid may be another process's now, which is never signalled.
+ * Resolves with how it ended; rejects if the process outlives both.
  */
 export async function stopOrphanedPostmaster(
   pid: number,
+  databaseDir: string,
   deadlineMs = GRACEFUL_STOP_MS,
 ): Promise<'fast shutdown' | 'immediate shutdown'> {
+  const gone = () => hasExited(pid) || !isPostmasterOf(pid, databaseDir);
+  let ended: 'fast shutdown' | 'immediate shutdown' = 'fast shutdown';
   for (const [signal, ms, how] of [
     ['SIGINT', deadlineMs, 'fast shutdown'],
     ['SIGQUIT', FORCED_STOP_MS, 'immediate shutdown'],
   ] as const) {
+    if (gone()) return ended; // ended by the previous signal (or before any), its pid possibly reused since
+    ended = how;
     try {
       process.kill(pid, signal);
     } catch {
       return how; // gone in between
     }
-    if (await waitFor(() => hasExited(pid), ms)) return how;
+    if (await waitFor(gone, ms)) return how;
   }
   throw new Error(`postgres (pid ${pid}) did not exit on SIGINT and SIGQUIT`);
 }

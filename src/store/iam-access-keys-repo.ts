@@ -1,6 +1,6 @@
 // gh_access_keys rows owned by IAM users (long-term AKIA keys): per-user listing, quota, status and deletion.
 import type pg from 'pg';
-import { afterPart, fetchCount, type Keyed, type Keyset, timeKey } from './iam-keyset.js';
+import { afterPart, fetchCount, type Keyed, type Keyset, refuseBadMarker, timeKey } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -123,12 +123,14 @@ export async function pageUserAccessKeys(
   userId: string,
   page: Keyset,
 ): Promise<Keyed<UserAccessKeyRow>[]> {
-  const res = await db.query(
-    `SELECT ${COLUMNS}, ${timeKey('created_at')} AS k0 FROM gh_access_keys
+  const res = await db
+    .query(
+      `SELECT ${COLUMNS}, ${timeKey('created_at')} AS k0 FROM gh_access_keys
       WHERE user_id = $1 AND ($2::text IS NULL OR (created_at, access_key_id) > ($2::timestamptz, $3))
       ORDER BY created_at, access_key_id LIMIT $4`,
-    [userId, afterPart(page, 0), afterPart(page, 1), fetchCount(page)],
-  );
+      [userId, afterPart(page, 0), afterPart(page, 1), fetchCount(page)],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string, r.access_key_id as string] }));
 }
 

@@ -1,6 +1,6 @@
 // gh_iam_attachments: which managed policies are attached to which user, group or role.
 import type pg from 'pg';
-import { afterPart, fetchCount, type Keyed, type Keyset, timeKey } from './iam-keyset.js';
+import { afterPart, fetchCount, type Keyed, type Keyset, refuseBadMarker, timeKey } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -60,14 +60,16 @@ export async function pageAttachedRows(
   pathPrefix: string,
   page: Keyset,
 ): Promise<Keyed<AttachedPolicyRow>[]> {
-  const res = await db.query(
-    `SELECT p.name, p.arn, ${timeKey('a.attached_at')} AS k0 FROM gh_iam_attachments a
+  const res = await db
+    .query(
+      `SELECT p.name, p.arn, ${timeKey('a.attached_at')} AS k0 FROM gh_iam_attachments a
        JOIN gh_iam_policies p ON p.arn = a.policy_arn
       WHERE a.principal_kind = $1 AND a.principal_id = $2 AND starts_with(p.path, $3)
         AND ($4::text IS NULL OR (a.attached_at, p.arn) > ($4::timestamptz, $5))
       ORDER BY a.attached_at, p.arn LIMIT $6`,
-    [kind, principalId, pathPrefix, afterPart(page, 0), afterPart(page, 1), fetchCount(page)],
-  );
+      [kind, principalId, pathPrefix, afterPart(page, 0), afterPart(page, 1), fetchCount(page)],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({
     row: { policyName: r.name as string, policyArn: r.arn as string },
     key: [r.k0 as string, r.arn as string],

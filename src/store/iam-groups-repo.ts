@@ -1,6 +1,6 @@
 // gh_iam_groups and gh_iam_group_members: IAM groups and which users belong to them.
 import type pg from 'pg';
-import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
+import { afterPart, fetchCount, type Keyed, type Keyset, refuseBadMarker } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -102,12 +102,14 @@ export async function pageGroupRows(
   pathPrefix: string,
   page: Keyset,
 ): Promise<Keyed<IamGroupRow>[]> {
-  const res = await db.query(
-    `SELECT ${COLUMNS}, lower(name) AS k0 FROM gh_iam_groups
+  const res = await db
+    .query(
+      `SELECT ${COLUMNS}, lower(name) AS k0 FROM gh_iam_groups
       WHERE starts_with(path, $1) AND ($2::text IS NULL OR lower(name) > $2)
       ORDER BY lower(name) LIMIT $3`,
-    [pathPrefix, afterPart(page, 0), fetchCount(page)],
-  );
+      [pathPrefix, afterPart(page, 0), fetchCount(page)],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string] }));
 }
 
@@ -117,13 +119,15 @@ export async function pageGroupsOfUser(
   userId: string,
   page: Keyset,
 ): Promise<Keyed<IamGroupRow>[]> {
-  const res = await db.query(
-    `SELECT g.group_id, g.name, g.path, g.arn, g.created_at, lower(g.name) AS k0 FROM gh_iam_groups g
+  const res = await db
+    .query(
+      `SELECT g.group_id, g.name, g.path, g.arn, g.created_at, lower(g.name) AS k0 FROM gh_iam_groups g
        JOIN gh_iam_group_members m ON m.group_id = g.group_id
       WHERE m.user_id = $1 AND ($2::text IS NULL OR lower(g.name) > $2)
       ORDER BY lower(g.name) LIMIT $3`,
-    [userId, afterPart(page, 0), fetchCount(page)],
-  );
+      [userId, afterPart(page, 0), fetchCount(page)],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string] }));
 }
 

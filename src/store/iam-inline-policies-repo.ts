@@ -1,6 +1,6 @@
 // gh_iam_inline_policies: policies embedded in one user, group or role (Put/Get/Delete/List{User,Group,Role}Policy).
 import type pg from 'pg';
-import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
+import { afterPart, fetchCount, type Keyed, type Keyset, refuseBadMarker } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -73,11 +73,13 @@ export async function pageInlinePolicyNames(
   principalId: string,
   page: Keyset,
 ): Promise<Keyed<string>[]> {
-  const res = await db.query(
-    `SELECT name FROM gh_iam_inline_policies
+  const res = await db
+    .query(
+      `SELECT name FROM gh_iam_inline_policies
       WHERE principal_kind = $1 AND principal_id = $2 AND ($3::text IS NULL OR name > $3)
       ORDER BY name LIMIT $4`,
-    [kind, principalId, afterPart(page, 0), fetchCount(page)],
-  );
+      [kind, principalId, afterPart(page, 0), fetchCount(page)],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({ row: r.name as string, key: [r.name as string] }));
 }

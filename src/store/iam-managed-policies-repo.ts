@@ -1,6 +1,6 @@
 // gh_iam_policies and gh_iam_policy_versions: managed policies, their versions (v1, v2, …) and default version.
 import type pg from 'pg';
-import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
+import { afterPart, fetchCount, type Keyed, type Keyset, refuseBadMarker } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -196,8 +196,9 @@ export async function pagePolicyRows(
   filter: PolicyFilter,
   page: Keyset,
 ): Promise<Keyed<ManagedPolicyRow>[]> {
-  const res = await db.query(
-    `SELECT *, lower(name) AS k0 FROM (${SELECT}) q
+  const res = await db
+    .query(
+      `SELECT *, lower(name) AS k0 FROM (${SELECT}) q
      WHERE starts_with(path, $1)
        AND ($2 = 'All' OR ($2 = 'AWS') = aws_managed)
        AND (NOT $3::boolean OR attachment_count > 0)
@@ -208,16 +209,17 @@ export async function pagePolicyRows(
                   OR EXISTS (SELECT 1 FROM gh_iam_roles r WHERE r.boundary_arn = q.arn))))
        AND ($5::text IS NULL OR (lower(name), arn) > ($5, $6))
      ORDER BY lower(name), arn LIMIT $7`,
-    [
-      filter.pathPrefix,
-      filter.scope,
-      filter.onlyAttached,
-      filter.usage ?? null,
-      afterPart(page, 0),
-      afterPart(page, 1),
-      fetchCount(page),
-    ],
-  );
+      [
+        filter.pathPrefix,
+        filter.scope,
+        filter.onlyAttached,
+        filter.usage ?? null,
+        afterPart(page, 0),
+        afterPart(page, 1),
+        fetchCount(page),
+      ],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string, r.arn as string] }));
 }
 
@@ -227,13 +229,15 @@ export async function pagePolicyVersionRows(
   policyId: string,
   page: Keyset,
 ): Promise<Keyed<PolicyVersionRow>[]> {
-  const res = await db.query(
-    `SELECT version_id, document, created_at, substring(version_id from 2)::int AS n
+  const res = await db
+    .query(
+      `SELECT version_id, document, created_at, substring(version_id from 2)::int AS n
        FROM gh_iam_policy_versions
       WHERE policy_id = $1 AND ($2::int IS NULL OR substring(version_id from 2)::int < $2::int)
       ORDER BY n DESC LIMIT $3`,
-    [policyId, afterPart(page, 0), fetchCount(page)],
-  );
+      [policyId, afterPart(page, 0), fetchCount(page)],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({
     row: { versionId: r.version_id, document: r.document, createdAt: r.created_at },
     key: [String(r.n)],

@@ -1,6 +1,6 @@
 // Who uses a managed policy (ListEntitiesForPolicy): groups, users and roles it is attached to or bounds, paged.
 import type pg from 'pg';
-import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
+import { afterPart, fetchCount, type Keyed, type Keyset, refuseBadMarker } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -26,8 +26,9 @@ export async function pagePolicyEntities(
   filter: PolicyEntityFilter,
   page: Keyset,
 ): Promise<Keyed<PolicyEntityRow>[]> {
-  const res = await db.query(
-    `WITH uses AS (
+  const res = await db
+    .query(
+      `WITH uses AS (
        SELECT 1 AS rank, 'Group' AS kind, g.group_id AS id, g.name, g.path FROM gh_iam_groups g
         WHERE $3::text IS DISTINCT FROM 'PermissionsBoundary' AND EXISTS (SELECT 1 FROM gh_iam_attachments a
                 WHERE a.principal_kind = 'Group' AND a.principal_id = g.group_id AND a.policy_arn = $1)
@@ -45,16 +46,17 @@ export async function pagePolicyEntities(
       WHERE kind = ANY($2::text[]) AND starts_with(path, $4)
         AND ($5::int IS NULL OR (rank, lower(name)) > ($5::int, $6))
       ORDER BY rank, lower(name) LIMIT $7`,
-    [
-      arn,
-      filter.kinds,
-      filter.usage,
-      filter.pathPrefix,
-      afterPart(page, 0),
-      afterPart(page, 1),
-      fetchCount(page),
-    ],
-  );
+      [
+        arn,
+        filter.kinds,
+        filter.usage,
+        filter.pathPrefix,
+        afterPart(page, 0),
+        afterPart(page, 1),
+        fetchCount(page),
+      ],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({
     row: { kind: r.kind as EntityKind, id: r.id as string, name: r.name as string },
     key: [String(r.rank), r.k1 as string],

@@ -1,6 +1,6 @@
 // gh_iam_roles: IAM roles with their trust (assume-role) policy and session duration limit.
 import type pg from 'pg';
-import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
+import { afterPart, fetchCount, type Keyed, type Keyset, refuseBadMarker } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -120,11 +120,13 @@ export async function pageRoleRows(
   pathPrefix: string,
   page: Keyset,
 ): Promise<Keyed<IamRoleRow>[]> {
-  const res = await db.query(
-    `SELECT ${COLUMNS}, lower(name) AS k0 FROM gh_iam_roles
+  const res = await db
+    .query(
+      `SELECT ${COLUMNS}, lower(name) AS k0 FROM gh_iam_roles
       WHERE starts_with(path, $1) AND ($2::text IS NULL OR lower(name) > $2)
       ORDER BY lower(name) LIMIT $3`,
-    [pathPrefix, afterPart(page, 0), fetchCount(page)],
-  );
+      [pathPrefix, afterPart(page, 0), fetchCount(page)],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string] }));
 }

@@ -1,6 +1,6 @@
 // gh_iam_tags: tags of users and roles. Keys compare ignoring case (IAM tagging rules); insertion order is kept.
 import type pg from 'pg';
-import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
+import { afterPart, fetchCount, type Keyed, type Keyset, refuseBadMarker } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -78,12 +78,14 @@ export async function pageTagRows(
   principalId: string,
   page: Keyset,
 ): Promise<Keyed<TagRow>[]> {
-  const res = await db.query(
-    `SELECT key, value, position::text AS k0 FROM gh_iam_tags
+  const res = await db
+    .query(
+      `SELECT key, value, position::text AS k0 FROM gh_iam_tags
       WHERE principal_kind = $1 AND principal_id = $2 AND ($3::bigint IS NULL OR position > $3::bigint)
       ORDER BY position LIMIT $4`,
-    [kind, principalId, afterPart(page, 0), fetchCount(page)],
-  );
+      [kind, principalId, afterPart(page, 0), fetchCount(page)],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({
     row: { key: r.key as string, value: r.value as string },
     key: [r.k0 as string],

@@ -1,6 +1,6 @@
 // gh_iam_users: IAM users (names unique ignoring case) and their permissions boundary.
 import type pg from 'pg';
-import { afterPart, fetchCount, type Keyed, type Keyset } from './iam-keyset.js';
+import { afterPart, fetchCount, type Keyed, type Keyset, refuseBadMarker } from './iam-keyset.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -88,12 +88,14 @@ export async function pageUserRows(
   pathPrefix: string,
   page: Keyset,
 ): Promise<Keyed<IamUserRow>[]> {
-  const res = await db.query(
-    `SELECT ${COLUMNS}, lower(name) AS k0 FROM gh_iam_users
+  const res = await db
+    .query(
+      `SELECT ${COLUMNS}, lower(name) AS k0 FROM gh_iam_users
       WHERE starts_with(path, $1) AND ($2::text IS NULL OR lower(name) > $2)
       ORDER BY lower(name) LIMIT $3`,
-    [pathPrefix, afterPart(page, 0), fetchCount(page)],
-  );
+      [pathPrefix, afterPart(page, 0), fetchCount(page)],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string] }));
 }
 
@@ -103,13 +105,15 @@ export async function pageUsersOfGroup(
   groupId: string,
   page: Keyset,
 ): Promise<Keyed<IamUserRow>[]> {
-  const res = await db.query(
-    `SELECT u.user_id, u.name, u.path, u.arn, u.boundary_arn, u.created_at, lower(u.name) AS k0
+  const res = await db
+    .query(
+      `SELECT u.user_id, u.name, u.path, u.arn, u.boundary_arn, u.created_at, lower(u.name) AS k0
        FROM gh_iam_users u JOIN gh_iam_group_members m ON m.user_id = u.user_id
       WHERE m.group_id = $1 AND ($2::text IS NULL OR lower(u.name) > $2)
       ORDER BY lower(u.name) LIMIT $3`,
-    [groupId, afterPart(page, 0), fetchCount(page)],
-  );
+      [groupId, afterPart(page, 0), fetchCount(page)],
+    )
+    .catch(refuseBadMarker(page));
   return res.rows.map((r) => ({ row: toRow(r), key: [r.k0 as string] }));
 }
 

@@ -15,7 +15,7 @@ export async function claimDataDir(dataDir: string, say: (line: string) => void)
   if (owner !== null) throw dataDirInUse(dataDir, owner);
   const cluster = await existingClusterDir(dataDir);
   const running = cluster === null ? null : await runningPostmaster(cluster);
-  if (running === null) return;
+  if (cluster === null || running === null) return;
   // Belt and braces: a postmaster whose parent is still a live Gatehouse (Node.js) is not stale.
   const parent = parentPid(running.pid);
   if (parent !== null && parent !== 1 && parent !== process.pid && (await isLiveGatehouse(parent))) {
@@ -27,7 +27,7 @@ export async function claimDataDir(dataDir: string, say: (line: string) => void)
   const started = Date.now();
   let how: string;
   try {
-    how = await stopOrphanedPostmaster(running.pid);
+    how = await stopOrphanedPostmaster(running.pid, cluster);
   } catch (e) {
     throw new GatehouseError('GH_STORE_UNAVAILABLE', {
       reason: `${(e as Error).message}: stop it (kill -KILL ${running.pid}) and run up again`,

@@ -9,7 +9,7 @@ const HANDOVER_ENV = 'GATEHOUSE_HANDOVER';
 /** How long a successor may take to be ready (store, migrations, listeners) before the handover is abandoned. */
 const READY_TIMEOUT_MS = 120_000;
 
-type HandoverMessage =
+export type HandoverMessage =
   | { readonly type: 'gatehouse:want-sockets' }
   | { readonly type: 'gatehouse:socket'; readonly host: string; readonly port: number }
   | { readonly type: 'gatehouse:sockets-sent' }
@@ -21,24 +21,68 @@ export interface ListeningSocket {
   readonly server: Server;
 }
 
+/** How long a successor waits for its predecessor to hand the sockets over (it sends them as soon as asked). */
+const SOCKETS_TIMEOUT_MS = 30_000;
+/** How long a cancelled successor may take to exit after SIGKILL before the cancellation settles anyway. */
+const KILL_WAIT_MS = 5_000;
+
+/** The handover was cancelled (the old process is stopping): the successor was killed before it served. */
+export class HandoverCancelled extends Error {
+  constructor(readonly successorPid: number | undefined) {
+    super(`successor process ${successorPid ?? '(not started)'} stopped before it was ready`);
+    this.name = 'HandoverCancelled';
+  }
+}
+
 /**
  * Start this process again (same executable, arguments and environment) as a successor, hand it `sockets` when it
  * asks, and resolve with its pid once it reports ready. Rejects (and kills it) if it exits or is not ready in time:
- * this process then simply keeps serving.
+ * this process then simply keeps serving. Aborting `cancel` before it is ready kills it too, and rejects with
+ * HandoverCancelled once it has exited; after it is ready, aborting changes nothing (it serves).
  */
-export function startSuccessor(sockets: readonly ListeningSocket[]): Promise<{ pid: number }> {
+export function startSuccessor(
+  sockets: readonly ListeningSocket[],
+  cancel?: AbortSignal,
+): Promise<{ pid: number }> {
+  if (cancel?.aborted) return Promise.reject(new HandoverCancelled(undefined));
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     env: { ...process.env, [HANDOVER_ENV]: '1' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
+    let settled = false;
     const timer = setTimeout(() => fail(`not ready within ${READY_TIMEOUT_MS / 1000} s`), READY_TIMEOUT_MS);
-    const fail = (why: string) => {
+    const settle = () => {
+      settled = true;
       clearTimeout(timer);
+      cancel?.removeEventListener('abort', onCancel);
       child.removeAllListeners();
-      if (child.exitCode === null) child.kill('SIGKILL');
+    };
+    const fail = (why: string) => {
+      if (settled) return;
+      settle();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       reject(new Error(`the successor process ${child.pid ?? '(not started)'} failed: ${why}`));
     };
+    const onCancel = () => {
+      if (settled) return;
+      settle();
+      const cancelled = new HandoverCancelled(child.pid);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        reject(cancelled);
+        return;
+      }
+      // Settle once it is gone (so "Stopped" means no successor serves), or after a bound if exit never comes.
+      const done = () => {
+        clearTimeout(bound);
+        reject(cancelled);
+      };
+      const bound = setTimeout(done, KILL_WAIT_MS);
+      child.once('exit', done);
+      child.once('error', () => {}); // a failed kill is reported by the bound, not as an unhandled 'error'
+      child.kill('SIGKILL');
+    };
+    cancel?.addEventListener('abort', onCancel, { once: true });
     child.once('error', (e) => fail(e.message));
     child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before it was ready`));
     child.on('message', (m: HandoverMessage) => {
@@ -48,8 +92,7 @@ export function startSuccessor(sockets: readonly ListeningSocket[]): Promise<{ p
           child.send({ type: 'gatehouse:socket', host: s.host, port: s.port }, s.server);
         child.send({ type: 'gatehouse:sockets-sent' });
       } else if (m.type === 'gatehouse:ready') {
-        clearTimeout(timer);
-        child.removeAllListeners();
+        settle();
         child.disconnect();
         child.unref();
         resolve({ pid: child.pid as number });
@@ -68,17 +111,55 @@ export interface InheritedSocket {
 export interface Inheritance {
   take(host: string, port: number): InheritedSocket | undefined;
   closeUnused(): void;
-  /** Tell the predecessor this process serves now (it then drains), and leave the IPC channel. */
+  /**
+   * Tell the predecessor this process serves now (it then drains), and leave the IPC channel. Throws if the
+   * predecessor is gone already: then this process must not serve (close and exit non-zero).
+   */
   ready(): void;
 }
 
-/** In a successor (started by startSuccessor): ask for the predecessor's sockets; null in any other process. */
-export function receiveSockets(): Promise<Inheritance | null> {
-  const send = process.send?.bind(process);
-  if (process.env[HANDOVER_ENV] !== '1' || !send) return Promise.resolve(null);
+/** The IPC channel to the predecessor, as a successor sees it (`process`); an interface so tests can drive it. */
+export interface PredecessorChannel {
+  readonly connected: boolean;
+  send(m: HandoverMessage): unknown;
+  on(event: 'message', listener: (m: HandoverMessage, handle?: unknown) => void): unknown;
+  on(event: 'disconnect', listener: () => void): unknown;
+  off(event: 'message', listener: (m: HandoverMessage, handle?: unknown) => void): unknown;
+  off(event: 'disconnect', listener: () => void): unknown;
+  disconnect(): void;
+}
+
+/**
+ * In a successor (started by startSuccessor): ask for the predecessor's sockets; null in any other process.
+ * Rejects, with the sockets received so far closed, if the predecessor goes away (the IPC channel closes) before
+ * it has sent them all, or if they do not all arrive within `timeoutMs`: the successor then exits non-zero.
+ */
+export function receiveSockets(timeoutMs = SOCKETS_TIMEOUT_MS): Promise<Inheritance | null> {
+  if (process.env[HANDOVER_ENV] !== '1' || !process.send) return Promise.resolve(null);
   delete process.env[HANDOVER_ENV]; // its own successor is started with the flag set again
+  return receiveSocketsFrom(process as unknown as PredecessorChannel, timeoutMs);
+}
+
+export function receiveSocketsFrom(channel: PredecessorChannel, timeoutMs: number): Promise<Inheritance> {
   const received = new Map<string, { server: Server; queued: Socket[] }>();
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      channel.off('message', onMessage);
+      channel.off('disconnect', onDisconnect);
+    };
+    const fail = (why: string) => {
+      done();
+      closeAll(received);
+      if (channel.connected) channel.disconnect();
+      reject(new Error(`rolling restart: ${why}; this successor does not serve`));
+    };
+    const onDisconnect = () =>
+      fail('the predecessor process went away (its IPC channel closed) before it handed over its sockets');
+    const timer = setTimeout(
+      () => fail(`the predecessor process did not hand over its sockets within ${timeoutMs / 1000} s`),
+      timeoutMs,
+    );
     const onMessage = (m: HandoverMessage, handle?: unknown) => {
       if (m.type === 'gatehouse:socket' && handle) {
         // Node re-creates the server listening on the handle: hold what it accepts until a real server adopts it.
@@ -87,18 +168,31 @@ export function receiveSockets(): Promise<Inheritance | null> {
         server.on('connection', (socket: Socket) => queued.push(socket));
         received.set(`${m.host}:${m.port}`, { server, queued });
       } else if (m.type === 'gatehouse:sockets-sent') {
-        process.off('message', onMessage);
-        resolve(inheritance(received, send));
+        done();
+        resolve(inheritance(received, channel));
       }
     };
-    process.on('message', onMessage);
-    send({ type: 'gatehouse:want-sockets' });
+    channel.on('message', onMessage);
+    channel.on('disconnect', onDisconnect);
+    if (!channel.connected) {
+      onDisconnect();
+      return;
+    }
+    channel.send({ type: 'gatehouse:want-sockets' });
   });
+}
+
+function closeAll(received: Map<string, { server: Server; queued: Socket[] }>): void {
+  for (const { server, queued } of received.values()) {
+    server.close();
+    for (const s of queued) s.destroy();
+  }
+  received.clear();
 }
 
 function inheritance(
   received: Map<string, { server: Server; queued: Socket[] }>,
-  send: (m: HandoverMessage) => unknown,
+  channel: PredecessorChannel,
 ): Inheritance {
   return {
     take(host, port) {
@@ -116,15 +210,17 @@ function inheritance(
       };
     },
     closeUnused() {
-      for (const { server, queued } of received.values()) {
-        server.close();
-        for (const s of queued) s.destroy();
-      }
-      received.clear();
+      closeAll(received);
     },
     ready() {
-      send({ type: 'gatehouse:ready' });
-      process.disconnect?.();
+      // The predecessor went away meanwhile (killed, crashed, or it cancelled the handover and could not stop this
+      // process): nobody handed the service over, so this process does not take it.
+      if (!channel.connected)
+        throw new Error(
+          'rolling restart: the predecessor process went away before this successor was ready; this successor does not serve',
+        );
+      channel.send({ type: 'gatehouse:ready' });
+      channel.disconnect();
     },
   };
 }

@@ -339,6 +339,107 @@ describe('IAM pagination', () => {
     }
   });
 
+  it('a crafted Marker whose key part the store cannot cast (int beyond int4, impossible time, NUL) is InvalidMarker', async () => {
+    const svc = t.gateway.iam.iam;
+    const doc = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: '*' }],
+    });
+    const policyArn = (await svc.createPolicy({ PolicyName: 'crafted-marker', PolicyDocument: doc })).Policy
+      .Arn;
+    await svc.createUser({ UserName: 'crafted-marker-user' });
+    // The shape of a real marker (base64url JSON of version, list, sort key) with a key part no row can have.
+    const craft = (l: string, k: string[]) =>
+      Buffer.from(JSON.stringify({ v: 1, l, k })).toString('base64url');
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => ({ name: 'no error', status: 200, message: '' }),
+        (e: Error & { $metadata?: { httpStatusCode?: number } }) => ({
+          name: e.name,
+          status: e.$metadata?.httpStatusCode,
+          message: e.message,
+        }),
+      );
+    const invalidMarker = {
+      name: 'ValidationError',
+      status: 400,
+      message: expect.stringMatching(/^Invalid Marker: /),
+    };
+    const cases: Array<[string, () => Promise<unknown>]> = [
+      // int part beyond int4 (`::int` would raise 22003), and the largest int4 still accepted below
+      [
+        'int',
+        () =>
+          iam.send(
+            new c.ListPolicyVersionsCommand({
+              PolicyArn: policyArn,
+              Marker: craft('policy-versions', ['99999999999']),
+            }),
+          ),
+      ],
+      [
+        'int-2^31',
+        () =>
+          iam.send(
+            new c.ListPolicyVersionsCommand({
+              PolicyArn: policyArn,
+              Marker: craft('policy-versions', ['2147483648']),
+            }),
+          ),
+      ],
+      [
+        'int-entities',
+        () =>
+          iam.send(
+            new c.ListEntitiesForPolicyCommand({
+              PolicyArn: policyArn,
+              Marker: craft('policy-entities', ['99999999999', 'x']),
+            }),
+          ),
+      ],
+      // a time part of the right form that is no instant (`::timestamptz` would raise 22008)
+      [
+        'time',
+        () =>
+          iam.send(
+            new c.ListAccessKeysCommand({
+              UserName: 'crafted-marker-user',
+              Marker: craft('access-keys', ['2024-13-45T99:61:61.000000Z', 'AKIAX']),
+            }),
+          ),
+      ],
+      [
+        'time-feb-30',
+        () =>
+          iam.send(
+            new c.ListAttachedUserPoliciesCommand({
+              UserName: 'crafted-marker-user',
+              Marker: craft('attached-policies', ['2023-02-30T00:00:00.000000Z', 'arn']),
+            }),
+          ),
+      ],
+      // a NUL in a text part (a text parameter would raise 22021)
+      ['nul', () => iam.send(new c.ListUsersCommand({ Marker: craft('users', ['a\u0000b']) }))],
+      ['control', () => iam.send(new c.ListGroupsCommand({ Marker: craft('groups', ['a\u0001b']) }))],
+    ];
+    for (const [kind, call] of cases) expect(await refusal(call()), kind).toMatchObject(invalidMarker);
+    // Well-formed crafted keys still page (nothing after them): the checks refuse only what cannot be cast.
+    const fine = await iam.send(
+      new c.ListPolicyVersionsCommand({
+        PolicyArn: policyArn,
+        Marker: craft('policy-versions', ['2147483647']),
+      }),
+    );
+    expect(fine.Versions?.map((v) => v.VersionId)).toEqual(['v1']);
+    const keys = await iam.send(
+      new c.ListAccessKeysCommand({
+        UserName: 'crafted-marker-user',
+        Marker: craft('access-keys', ['2024-02-29T23:59:59.999999Z', 'AKIAX']),
+      }),
+    );
+    expect(keys.IsTruncated).toBe(false);
+  });
+
   it('a bad Marker or MaxItems is a ValidationError with a stable code', async () => {
     const refusal = async (input: c.ListUsersCommandInput) =>
       iam.send(new c.ListUsersCommand(input)).then(

@@ -5,7 +5,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runningPostmaster } from '../../../src/store/embedded-process.js';
+import { runningPostmaster, stopOrphanedPostmaster } from '../../../src/store/embedded-process.js';
 
 describe.skipIf(process.platform !== 'linux')('runningPostmaster: whose postmaster.pid is this', () => {
   let dir: string;
@@ -57,5 +57,77 @@ describe.skipIf(process.platform !== 'linux')('runningPostmaster: whose postmast
     await new Promise((resolve) => gone.once('exit', resolve));
     await pidFile(gone.pid as number);
     expect(await runningPostmaster(cluster)).toBeNull();
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')('stopOrphanedPostmaster: signals only its own cluster', () => {
+  let dir: string;
+  let cluster: string;
+  let elsewhere: string;
+  const children: ChildProcess[] = [];
+
+  /**
+   * A real process named "postgres" running in `cwd` that ignores SIGINT (a postmaster slow to shut down): a copy
+   * of sh under that name. A line on its stdin makes it change its directory to `moveTo` (a process that is not
+   * this cluster's postmaster from then on, as a pid reused by another PostgreSQL would be).
+   */
+  async function stubbornPostgres(cwd: string, moveTo: string): Promise<ChildProcess & { pid: number }> {
+    const child = spawn(join(dir, 'postgres'), ['-c', `trap '' INT; read x; cd '${moveTo}'; read y`], {
+      cwd,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    children.push(child);
+    const pid = child.pid as number;
+    await vi.waitFor(async () => {
+      expect((await readFile(`/proc/${pid}/comm`, 'utf8')).trim()).toBe('postgres');
+      // The trap is set once SIGINT (bit 2) is in its ignored set.
+      const sigIgn = /SigIgn:\s*([0-9a-f]+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '0';
+      expect(BigInt(`0x${sigIgn}`) & 2n).toBe(2n);
+    });
+    return child as ChildProcess & { pid: number };
+  }
+
+  const exited = (c: ChildProcess) =>
+    c.exitCode !== null || c.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => c.once('exit', () => resolve()));
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gh-postmaster-stop-'));
+    cluster = await mkdtemp(join(dir, 'cluster-'));
+    elsewhere = await mkdtemp(join(dir, 'other-'));
+    await copyFile('/bin/sh', join(dir, 'postgres'));
+  });
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('escalates to SIGQUIT when its own postmaster outlives the SIGINT deadline', async () => {
+    const pg = await stubbornPostgres(cluster, cluster);
+    expect(await stopOrphanedPostmaster(pg.pid, cluster, 100)).toBe('immediate shutdown');
+    await exited(pg);
+    expect(pg.signalCode).toBe('SIGQUIT');
+  });
+
+  it('never signals a pid that is not (or no longer) the postmaster of this cluster', async () => {
+    const kill = vi.spyOn(process, 'kill');
+    try {
+      // Another cluster's postgres holds the pid from the start: no signal at all.
+      const other = await stubbornPostgres(elsewhere, elsewhere);
+      await stopOrphanedPostmaster(other.pid, cluster, 60_000);
+      expect(kill.mock.calls.filter(([p, s]) => p === other.pid && s !== 0)).toEqual([]);
+
+      // Ours gets SIGINT, then the pid stops being this cluster's postmaster before the deadline: no SIGQUIT.
+      const pg = await stubbornPostgres(cluster, elsewhere);
+      const stopping = stopOrphanedPostmaster(pg.pid, cluster, 60_000);
+      await vi.waitFor(() => expect(kill).toHaveBeenCalledWith(pg.pid, 'SIGINT'));
+      pg.stdin?.write('\n');
+      expect(await stopping).toBe('fast shutdown');
+      expect(kill.mock.calls.filter(([p, s]) => p === pg.pid && s !== 0)).toEqual([[pg.pid, 'SIGINT']]);
+      expect(pg.exitCode === null && pg.signalCode === null).toBe(true); // still running: it was never SIGQUIT
+    } finally {
+      kill.mockRestore();
+    }
   });
 });
