@@ -6,12 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../../src/store/embedded.js';
+import { hasExited } from '../../../src/store/embedded-process.js';
 import { MIGRATION_LOCK_KEY } from '../../../src/store/migrate.js';
 import {
   type HandoverMessage,
@@ -21,19 +19,12 @@ import {
 import { waitFor } from '../../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 import { CLI_MAIN, userEnv } from '../../support/up-process.js';
+import { writeServeConfig } from './support/serve-config.js';
 
 const DRAIN_SECONDS = 2;
 
 /** Whether `pid` runs (a zombie nobody reaped yet counts as gone). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-}
+const isAlive = (pid: number): boolean => !hasExited(pid);
 
 /** The child processes of `pid` (Linux). */
 function childrenOf(pid: number): number[] {
@@ -119,22 +110,7 @@ describe('gatehouse serve: a rolling restart interrupted', () => {
     port = await t.createInstance('halt');
     password = await t.createUser('halt', 'hal');
     await t.gateway.close();
-    const apiPort = await findFreePort();
-    configFile = join(t.dataDir, 'gatehouse.yaml');
-    await writeFile(
-      configFile,
-      [
-        'store:',
-        `  url: ${t.postgres.adminUrl('gatehouse')}`,
-        'api:',
-        `  listen: 127.0.0.1:${apiPort}`,
-        `dataDir: ${t.dataDir}`,
-        `masterKeyFile: ${join(t.dataDir, 'master.key')}`,
-        'shutdown:',
-        `  drainSeconds: ${DRAIN_SECONDS}`,
-        '',
-      ].join('\n'),
-    );
+    ({ configFile } = await writeServeConfig(t, DRAIN_SECONDS));
   }, 120_000);
   afterAll(async () => {
     for (const c of lockHolders) await c.end().catch(() => {});

@@ -2,29 +2,19 @@
 // process drains, so a client logging in over and over is never refused; the old process's open sessions are told
 // 57P01 at the end of their drain, and the successor serves on.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../../src/store/embedded.js';
+import { hasExited } from '../../../src/store/embedded-process.js';
 import { waitFor } from '../../support/eventually.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 import { CLI_MAIN, userEnv } from '../../support/up-process.js';
+import { writeServeConfig } from './support/serve-config.js';
 
 const DRAIN_SECONDS = 3;
 
-/** Whether `pid` runs (a zombie nobody reaped yet, as the successor's orphan may be, counts as gone). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-}
+/** Whether `pid` runs (a zombie nobody reaped yet counts as gone). */
+const isAlive = (pid: number): boolean => !hasExited(pid);
 
 describe('gatehouse serve: rolling restart on SIGUSR2', () => {
   let t: TestGateway;
@@ -39,22 +29,7 @@ describe('gatehouse serve: rolling restart on SIGUSR2', () => {
     port = await t.createInstance('roll');
     password = await t.createUser('roll', 'rita');
     await t.gateway.close(); // the store keeps the instance and user; `serve` processes take over from here
-    apiPort = await findFreePort();
-    configFile = join(t.dataDir, 'gatehouse.yaml');
-    await writeFile(
-      configFile,
-      [
-        'store:',
-        `  url: ${t.postgres.adminUrl('gatehouse')}`,
-        'api:',
-        `  listen: 127.0.0.1:${apiPort}`,
-        `dataDir: ${t.dataDir}`,
-        `masterKeyFile: ${join(t.dataDir, 'master.key')}`,
-        'shutdown:',
-        `  drainSeconds: ${DRAIN_SECONDS}`,
-        '',
-      ].join('\n'),
-    );
+    ({ configFile, apiPort } = await writeServeConfig(t, DRAIN_SECONDS));
   });
   afterAll(async () => {
     for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
