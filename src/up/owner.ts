@@ -81,7 +81,7 @@ export async function liveOwner(dataDir: string): Promise<UpOwner | null> {
 }
 
 /** Whether a process runs Node.js (pids are reused: a recorded pid may now be anything); true without /proc. */
-function runsNode(pid: number): boolean {
+export function runsNode(pid: number): boolean {
   try {
     return /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
   } catch (e) {

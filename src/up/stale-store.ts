@@ -1,9 +1,8 @@
 // Crash recovery for `up`: who holds the data dir, and an embedded PostgreSQL a killed Gatehouse left running.
-import { readFile } from 'node:fs/promises';
 import { GatehouseError } from '../core/errors.js';
 import { existingClusterDir } from '../store/embedded.js';
 import { parentPid, runningPostmaster, stopOrphanedPostmaster } from '../store/embedded-process.js';
-import { dataDirInUse, liveOwner, type UpOwner } from './owner.js';
+import { dataDirInUse, liveOwner, runsNode, type UpOwner } from './owner.js';
 
 /**
  * Refuse a data dir a live Gatehouse runs (GH_DATA_DIR_IN_USE, before any port is looked at), then stop its
@@ -18,7 +17,7 @@ export async function claimDataDir(dataDir: string, say: (line: string) => void)
   if (cluster === null || running === null) return;
   // Belt and braces: a postmaster whose parent is still a live Gatehouse (Node.js) is not stale.
   const parent = parentPid(running.pid);
-  if (parent !== null && parent !== 1 && parent !== process.pid && (await isLiveGatehouse(parent))) {
+  if (parent !== null && parent !== 1 && parent !== process.pid && runsNode(parent)) {
     throw dataDirInUse(dataDir, { pid: parent } satisfies UpOwner);
   }
   say(
@@ -34,10 +33,4 @@ export async function claimDataDir(dataDir: string, say: (line: string) => void)
     });
   }
   say(`  stopped (${how}) after ${((Date.now() - started) / 1000).toFixed(1)} s; its data is reused.`);
-}
-
-/** A Node.js process other than init: the Gatehouse that spawned the postmaster, still running. */
-async function isLiveGatehouse(pid: number): Promise<boolean> {
-  const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return /node/.test(cmd.split('\0')[0] ?? '');
 }
